@@ -1,0 +1,221 @@
+"""The command line: `python -m bot [run|digest|fetch]`, also installed as `arxiv-digest-bot`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import TRANSLATORS, ConfigError, Settings, load_settings
+from bot.match import DEFAULT_CAP, build_digest
+from bot.models import Feed, Interests, Keyword
+from bot.render.markdown import render_markdown
+from bot.render.telegram import render_digest, render_text
+from bot.sources.fetch import FetchError, fetch_feed, fetch_url, load_feed_file
+from bot.sources.rss import FeedError
+from bot.sources.taxonomy import get_taxonomy
+from bot.translate import MemoryTranslationCache, TranslationCache, TranslationService
+from storage.database import open_store
+from storage.translations import SqliteTranslationCache
+
+log = logging.getLogger("bot")
+
+
+class UsageError(Exception):
+    """Input the person running the command can fix; printed as one line."""
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr; keep HTTP client loggers quiet, as their request URLs can carry the token."""
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "httpcore", "telegram", "apscheduler", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _split_codes(values: Sequence[str]) -> list[str]:
+    return [code for value in values for code in value.replace(",", " ").split() if code]
+
+
+def interests_from_args(args: argparse.Namespace) -> Interests:
+    """The CLI's `--category/--keyword/--exclude/--author` as matching input, validated."""
+    codes, invalid = get_taxonomy().validate(_split_codes(args.category))
+    if invalid:
+        problems = []
+        for code, suggestions in invalid:
+            hint = f" (did you mean {' or '.join(suggestions)}?)" if suggestions else ""
+            problems.append(f"{code!r}{hint}")
+        raise UsageError(f"unknown arXiv category {', '.join(problems)}")
+
+    def keyword(text: str) -> Keyword:
+        words = " ".join(text.split())
+        return Keyword(words, phrase=" " in words)
+
+    return Interests(
+        categories=frozenset(codes),
+        keywords=tuple(keyword(k) for k in args.keyword if k.strip()),
+        excludes=tuple(keyword(k) for k in args.exclude if k.strip()),
+        authors=tuple(a.strip() for a in args.author if a.strip()),
+        include_cross=not args.no_cross,
+        include_replacements=args.replacements,
+    )
+
+
+async def _load_feed(settings: Settings, source: str | None, categories: Sequence[str]) -> Feed:
+    if source is None:
+        if not categories:
+            raise UsageError("give --category (or --feed FILE_OR_URL) to know what to fetch")
+        result = await fetch_feed(settings.arxiv_rss_url, categories)
+        if result.feed is None:
+            raise UsageError("arXiv answered 304 Not Modified to an unconditional request")
+        return result.feed
+    if source.startswith(("http://", "https://")):
+        return await fetch_url(source, requested=categories)
+    path = Path(source)
+    if not path.is_file():
+        raise UsageError(f"--feed {source}: no such file")
+    return load_feed_file(path, requested=categories)
+
+
+def _cache(settings: Settings) -> TranslationCache:
+    if settings.translator == "none":
+        return MemoryTranslationCache()
+    return SqliteTranslationCache(open_store(settings.database_path))
+
+
+async def _digest(settings: Settings, args: argparse.Namespace) -> str:
+    interests = interests_from_args(args)
+    if not (interests.categories or interests.keywords or interests.authors):
+        raise UsageError("nothing to match: give --category, --keyword or --author")
+    feed = await _load_feed(settings, args.feed, sorted(interests.categories))
+    if not feed.is_announcement:
+        day = feed.announced.isoformat() if feed.announced else "this day"
+        raise UsageError(f"arXiv made no announcement in this feed ({day}): nothing to digest")
+    digest = build_digest(feed.papers, interests, announced=feed.announced, cap=args.max)
+    language = args.lang or settings.translate_to
+    service = TranslationService(settings, _cache(settings))
+    texts = await service.paper_texts(
+        [entry.paper for entry in digest.entries], language, summaries=True
+    )
+    if args.format == "text":
+        return render_text(digest, texts, language)
+    if args.format == "telegram":
+        return "\n\n-----\n\n".join(render_digest(digest, texts, language))
+    return render_markdown(digest, texts, language)
+
+
+def _print_counts(counts: dict[str, dict[str, int]]) -> None:
+    kinds = ("new", "cross", "replace", "replace-cross")
+    print(f"{'category':<16}" + "".join(f"{k:>15}" for k in kinds) + f"{'total':>8}")
+    for category, by_kind in sorted(counts.items()):
+        row = "".join(f"{by_kind.get(k, 0):>15}" for k in kinds)
+        print(f"{category:<16}{row}{sum(by_kind.values()):>8}")
+
+
+async def _fetch(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.ingest import fetch_and_store
+    from storage.chats import subscribed_categories
+
+    store = open_store(settings.database_path)
+    codes, invalid = get_taxonomy().validate(_split_codes(args.category))
+    if invalid:
+        raise UsageError(f"unknown arXiv category {invalid[0][0]!r}")
+    categories = codes or subscribed_categories(store)
+    if not categories:
+        raise UsageError("no chat subscribes to anything yet: give --category cs.CV (or more)")
+    report = await fetch_and_store(settings, store, categories)
+    if report.status == "error":
+        print(f"fetch failed: {report.error}", file=sys.stderr)
+        return 1
+    if report.status == "not-modified":
+        print("feed not modified since the last fetch (HTTP 304): nothing new")
+        return 0
+    if report.status == "empty":
+        print("arXiv made no announcement (empty feed): nothing stored")
+        return 0
+    assert report.announced is not None
+    novelty = "new announcement" if report.is_new_announcement else "already stored"
+    print(f"announcement {report.announced.isoformat()}: {report.items} papers ({novelty})")
+    _print_counts(report.counts)
+    return 0
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.telegram_bot_token:
+        print(
+            "TELEGRAM_BOT_TOKEN is not set: put it in the environment or in .env "
+            "(see .env.example) and start again.",
+            file=sys.stderr,
+        )
+        return 2
+    from bot.app import run_bot
+
+    return run_bot(settings, webhook_url=args.webhook)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; its help text is the CLI's documentation."""
+    parser = argparse.ArgumentParser(
+        prog="arxiv-digest-bot",
+        description="Translated daily arXiv digests, in Telegram and in the terminal.",
+    )
+    commands = parser.add_subparsers(dest="command")
+    run = commands.add_parser("run", help="start the Telegram bot (the default)")
+    run.add_argument("--webhook", metavar="URL", help="serve a webhook instead of long polling")
+
+    digest = commands.add_parser("digest", help="print one digest from a feed")
+    digest.add_argument("--category", action="append", default=[], help="cs.CV, or an archive")
+    digest.add_argument("--keyword", action="append", default=[], help="a word or a phrase")
+    digest.add_argument("--exclude", action="append", default=[], help="leave out papers with it")
+    digest.add_argument("--author", action="append", default=[], help="a followed author")
+    digest.add_argument("--feed", metavar="FILE_OR_URL", help="a saved feed or a feed URL")
+    digest.add_argument("--lang", help="digest language (default TRANSLATE_TO)")
+    digest.add_argument("--translator", choices=TRANSLATORS, help="override TRANSLATOR")
+    digest.add_argument(
+        "--format", choices=("markdown", "text", "telegram"), default="markdown"
+    )
+    digest.add_argument("--max", type=int, default=DEFAULT_CAP, help="cap on papers shown")
+    digest.add_argument("--no-cross", action="store_true", help="leave out cross-lists")
+    digest.add_argument("--replacements", action="store_true", help="include new versions")
+
+    fetch = commands.add_parser("fetch", help="fetch the feed now, store it, print counts")
+    fetch.add_argument("--category", action="append", default=[], help="default: subscribed")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `python -m bot` and `arxiv-digest-bot`; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    if getattr(args, "translator", None):
+        settings = settings.with_overrides(translator=args.translator)
+    configure_logging(settings.log_level)
+    try:
+        if args.command == "digest":
+            print(asyncio.run(_digest(settings, args)))
+            return 0
+        if args.command == "fetch":
+            return asyncio.run(_fetch(settings, args))
+        if args.command in (None, "run"):
+            if args.command is None:
+                args.webhook = None
+            return _run(settings, args)
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (FeedError, FetchError) as exc:
+        print(f"feed error: {exc}", file=sys.stderr)
+        return 1
+    parser.print_help()
+    return 2

@@ -1,0 +1,127 @@
+"""Settings: one frozen object built once from the environment (and `.env`), passed down.
+
+No other module reads `os.environ`. The names are the operating contract in the README.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+TRANSLATORS = ("google", "libre", "mymemory", "deepl", "none")
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+class ConfigError(ValueError):
+    """A setting the operator must fix; the message names the variable and what it expects."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot reads from its environment."""
+
+    telegram_bot_token: str = field(default="", repr=False)
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    database_path: Path = Path("data/bot.sqlite3")
+    arxiv_rss_url: str = "https://rss.arxiv.org/rss/"
+    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    translator: str = "google"
+    translate_to: str = "zh-CN"
+    libretranslate_url: str = ""
+    libre_api_key: str = field(default="", repr=False)
+    deepl_api_key: str = field(default="", repr=False)
+    google_translate_url: str = ""
+    default_timezone: str = "Asia/Shanghai"
+    default_delivery_time: str = "09:00"
+    admin_ids: frozenset[int] = frozenset()
+    log_level: str = "INFO"
+    llm_base_url: str = ""
+    llm_api_key: str = field(default="", repr=False)
+    llm_model: str = ""
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with some fields changed (the CLI's `--translator`, tests)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """Parse a `.env` file: `KEY=value` lines, `#` comments, optional quotes, `export ` prefix."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        values[key] = value
+    return values
+
+
+def _admin_ids(raw: str) -> frozenset[int]:
+    ids: set[int] = set()
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            ids.add(int(part))
+        except ValueError as exc:
+            raise ConfigError(f"ADMIN_IDS: {part!r} is not a Telegram user id (a number)") from exc
+    return frozenset(ids)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
+) -> Settings:
+    """Build the settings; the process environment wins over `.env`. Raises ConfigError."""
+    env: dict[str, str] = read_dotenv(dotenv) if dotenv is not None else {}
+    env.update(os.environ if environ is None else environ)
+
+    def get(name: str, default: str) -> str:
+        value = env.get(name, "").strip()
+        return value or default
+
+    defaults = Settings()
+    translator = get("TRANSLATOR", defaults.translator).lower()
+    if translator not in TRANSLATORS:
+        raise ConfigError(f"TRANSLATOR: {translator!r} is not one of {', '.join(TRANSLATORS)}")
+    timezone = get("DEFAULT_TIMEZONE", defaults.default_timezone)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"DEFAULT_TIMEZONE: {timezone!r} is not an IANA time zone") from exc
+    delivery_time = get("DEFAULT_DELIVERY_TIME", defaults.default_delivery_time)
+    if not _TIME.match(delivery_time):
+        raise ConfigError(f"DEFAULT_DELIVERY_TIME: {delivery_time!r} is not HH:MM")
+    rss_url = get("ARXIV_RSS_URL", defaults.arxiv_rss_url)
+    return Settings(
+        telegram_bot_token=get("TELEGRAM_BOT_TOKEN", ""),
+        telegram_base_url=get("TELEGRAM_BASE_URL", defaults.telegram_base_url),
+        database_path=Path(get("DATABASE_PATH", str(defaults.database_path))),
+        arxiv_rss_url=rss_url if rss_url.endswith("/") else rss_url + "/",
+        arxiv_api_url=get("ARXIV_API_URL", defaults.arxiv_api_url),
+        translator=translator,
+        translate_to=get("TRANSLATE_TO", defaults.translate_to),
+        libretranslate_url=get("LIBRETRANSLATE_URL", ""),
+        libre_api_key=get("LIBRE_API_KEY", ""),
+        deepl_api_key=get("DEEPL_API_KEY", ""),
+        google_translate_url=get("GOOGLE_TRANSLATE_URL", ""),
+        default_timezone=timezone,
+        default_delivery_time=delivery_time,
+        admin_ids=_admin_ids(env.get("ADMIN_IDS", "")),
+        log_level=get("LOG_LEVEL", defaults.log_level).upper(),
+        llm_base_url=get("LLM_BASE_URL", ""),
+        llm_api_key=get("LLM_API_KEY", ""),
+        llm_model=get("LLM_MODEL", ""),
+    )

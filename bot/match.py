@@ -1,0 +1,307 @@
+"""Matching and ranking: which announced papers a chat's interests select, and in what order.
+
+Rules (DESIGN.md, "The digest"):
+- a paper is a candidate when one of its categories (primary or cross-listed, aliases included) is
+  subscribed, or a followed author wrote it; a chat with keywords and no categories considers
+  every paper;
+- when the chat has include keywords, a category candidate must also match one of them in its
+  title or abstract (case-insensitive, whole words, phrases, hyphen and plural tolerant);
+- a followed author's paper needs no keyword: people follow an author to see all their work;
+- an exclude keyword always wins;
+- cross-lists are on and replacements off unless the chat says otherwise;
+- each paper appears once, whatever the number of reasons.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from functools import lru_cache
+
+from bot.models import (
+    AnnounceType,
+    Digest,
+    DigestEntry,
+    Interests,
+    Keyword,
+    Paper,
+    Reason,
+    ReasonKind,
+)
+from bot.sources.taxonomy import get_taxonomy
+
+DEFAULT_CAP = 20
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Hyphens and dashes join words ("self-supervised"); treat them as spaces but remember the join.
+_JOINERS = re.compile(r"[-‐‑‒–—/]")
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"'})
+
+
+def _stem(token: str) -> str:
+    """Fold English plurals onto the singular so `network` finds `networks` and back."""
+    if len(token) <= 3 or not token.isascii():
+        return token
+    if token.endswith("ies") and len(token) > 4:
+        return token[:-3] + "y"
+    if token.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return token[:-2]
+    if token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+@dataclass(frozen=True)
+class _Tokens:
+    """A text as stemmed word tokens, plus the words that hyphens split, re-joined."""
+
+    words: tuple[str, ...]
+    compounds: frozenset[str]
+
+
+@lru_cache(maxsize=65536)
+def _tokens(text: str) -> _Tokens:
+    lowered = unicodedata.normalize("NFKC", text).casefold()
+    words: list[str] = []
+    compounds: set[str] = set()
+    for chunk in lowered.split():
+        parts = [w for w in _WORD.findall(_JOINERS.sub(" ", chunk)) if w != "_"]
+        words.extend(_stem(p) for p in parts)
+        if len(parts) > 1:
+            compounds.add(_stem("".join(parts)))
+    return _Tokens(tuple(words), frozenset(compounds))
+
+
+def _contains(haystack: _Tokens, needle: tuple[str, ...]) -> bool:
+    if not needle:
+        return False
+    if len(needle) == 1 and needle[0] in haystack.compounds:
+        return True
+    words = haystack.words
+    n = len(needle)
+    first = needle[0]
+    for i in range(len(words) - n + 1):
+        if words[i] == first and words[i : i + n] == needle:
+            return True
+    # "self supervised" should find "selfsupervised" too.
+    return n > 1 and _stem("".join(needle)) in set(words)
+
+
+def keyword_tokens(keyword: Keyword) -> tuple[str, ...]:
+    """The stemmed tokens a keyword must match, in order."""
+    return _tokens(keyword.text).words
+
+
+def keyword_in(keyword: Keyword, text: str) -> bool:
+    """Whether a keyword (word or phrase) occurs in text as whole words."""
+    return _contains(_tokens(text), keyword_tokens(keyword))
+
+
+def _name_tokens(name: str) -> tuple[str, ...]:
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    # Affiliations in parentheses are not part of the name.
+    plain = re.sub(r"\([^)]*\)", " ", plain)
+    return tuple(_WORD.findall(plain.replace("-", " ")))
+
+
+def author_matches(followed: str, author: str) -> bool:
+    """`Yann LeCun` follows `Y. LeCun` and `LeCun` follows any LeCun; accents and case ignored."""
+    want, have = _name_tokens(followed), _name_tokens(author)
+    if not want or not have:
+        return False
+    if want == have:
+        return True
+    if want[-1] != have[-1]:
+        return False
+    given_want, given_have = want[:-1], have[:-1]
+    if not given_want:
+        return True
+    if len(given_want) > len(given_have):
+        return False
+    return all(
+        a == b or (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b))
+        for a, b in zip(given_want, given_have, strict=False)
+    )
+
+
+def parse_keywords(text: str) -> tuple[list[Keyword], list[Keyword]]:
+    """Split user input into include and exclude keywords.
+
+    `word "a phrase" -excluded -"excluded phrase"`; typographic quotes work, an unclosed quote
+    runs to the end, commas separate like spaces.
+    """
+    includes: list[Keyword] = []
+    excludes: list[Keyword] = []
+    source = text.translate(_QUOTES)
+    i, n = 0, len(source)
+    while i < n:
+        ch = source[i]
+        if ch.isspace() or ch == ",":
+            i += 1
+            continue
+        negative = ch == "-" and i + 1 < n and not source[i + 1].isspace()
+        if negative:
+            i += 1
+        if source[i] == '"':
+            end = source.find('"', i + 1)
+            end = n if end == -1 else end
+            value, phrase = " ".join(source[i + 1 : end].split()), True
+            i = end + 1
+        else:
+            end = i
+            while end < n and not source[end].isspace() and source[end] != ",":
+                end += 1
+            value, phrase = source[i:end], False
+            i = end
+        value = value.strip(" '\"")
+        if not value or not _tokens(value).words:
+            continue
+        keyword = Keyword(value, phrase=phrase or len(_tokens(value).words) > 1)
+        target = excludes if negative else includes
+        if keyword not in target:
+            target.append(keyword)
+    return includes, excludes
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A chat's interests with taxonomy expansion and tokenisation done once."""
+
+    interests: Interests
+    categories: frozenset[str]
+    codes_by_category: Mapping[str, str]
+
+
+@lru_cache(maxsize=4096)
+def _prepare(interests: Interests) -> _Prepared:
+    taxonomy = get_taxonomy()
+    codes_by_category: dict[str, str] = {}
+    for code in sorted(interests.categories):
+        for covered in taxonomy.expand([code]):
+            codes_by_category.setdefault(covered, code)
+    return _Prepared(interests, frozenset(codes_by_category), codes_by_category)
+
+
+def _keyword_reasons(paper: Paper, keywords: Iterable[Keyword]) -> list[Reason]:
+    title, abstract = _tokens(paper.title), _tokens(paper.abstract)
+    reasons: list[Reason] = []
+    for keyword in keywords:
+        needle = keyword_tokens(keyword)
+        if _contains(title, needle):
+            reasons.append(Reason(ReasonKind.KEYWORD, keyword.text, "title"))
+        elif _contains(abstract, needle):
+            reasons.append(Reason(ReasonKind.KEYWORD, keyword.text, "abstract"))
+    return reasons
+
+
+def is_cross_list_for(paper: Paper, interests: Interests) -> bool:
+    """A cross-list for this chat: its primary category is not one the chat subscribed to."""
+    prepared = _prepare(interests)
+    if not prepared.categories:
+        return paper.announce_type.is_cross_list
+    return paper.primary_category not in prepared.categories
+
+
+def match_paper(paper: Paper, interests: Interests) -> tuple[Reason, ...]:
+    """Why this paper belongs in the chat's digest; empty when it does not."""
+    prepared = _prepare(interests)
+    if paper.announce_type.is_replacement and not interests.include_replacements:
+        return ()
+    if interests.excludes and _keyword_reasons(paper, interests.excludes):
+        return ()
+    reasons: list[Reason] = []
+    for category in paper.categories:
+        code = prepared.codes_by_category.get(category)
+        if code is not None:
+            reasons.append(Reason(ReasonKind.CATEGORY, code))
+            break
+    if reasons and not interests.include_cross and is_cross_list_for(paper, interests):
+        reasons = []
+    authors = [
+        Reason(ReasonKind.AUTHOR, followed)
+        for followed in interests.authors
+        if any(author_matches(followed, name) for name in paper.authors)
+    ]
+    keyword_hits = _keyword_reasons(paper, interests.keywords) if interests.keywords else []
+    if interests.keywords:
+        if not keyword_hits and not authors:
+            return ()
+        if not interests.categories and not reasons:
+            # Keyword-only chats watch every fetched paper.
+            return (*keyword_hits, *authors)
+        if not reasons and not authors:
+            return ()
+        return (*reasons, *keyword_hits, *authors) if keyword_hits else (*reasons, *authors)
+    if not reasons and not authors:
+        return ()
+    return (*reasons, *authors)
+
+
+def _rank_key(entry: DigestEntry, interests: Interests, position: int) -> tuple[int, int, int, int]:
+    tiers = []
+    for reason in entry.reasons:
+        if reason.kind is ReasonKind.AUTHOR or (
+            reason.kind is ReasonKind.KEYWORD and reason.where == "title"
+        ):
+            tiers.append(0)
+        elif reason.kind is ReasonKind.KEYWORD:
+            tiers.append(1)
+        else:
+            tiers.append(2)
+    keyword_hits = sum(1 for r in entry.reasons if r.kind is ReasonKind.KEYWORD)
+    paper = entry.paper
+    kind = (1 if is_cross_list_for(paper, interests) else 0) + (
+        2 if paper.announce_type.is_replacement else 0
+    )
+    return (min(tiers), -keyword_hits, kind, position)
+
+
+def rank(entries: Sequence[DigestEntry], interests: Interests) -> list[DigestEntry]:
+    """Title hits and followed authors, then abstract hits, then category-only; new before
+    cross-list before replacement; feed order breaks ties."""
+    keyed = [(_rank_key(e, interests, i), e) for i, e in enumerate(entries)]
+    return [entry for _, entry in sorted(keyed, key=lambda pair: pair[0])]
+
+
+def build_digest(
+    papers: Sequence[Paper],
+    interests: Interests,
+    *,
+    announced: date | None,
+    cap: int = DEFAULT_CAP,
+    sent_versions: Mapping[str, int] | None = None,
+) -> Digest:
+    """The chat's digest of one announcement: matched, deduplicated, ledger-filtered, ranked.
+
+    `sent_versions` is the ledger (arxiv_id → version already sent): a sent paper is left out,
+    unless it is a newer version and the chat asked for replacements.
+    """
+    sent = sent_versions or {}
+    seen: set[str] = set()
+    entries: list[DigestEntry] = []
+    for paper in papers:
+        if paper.arxiv_id in seen:
+            continue
+        previous = sent.get(paper.arxiv_id)
+        if previous is not None and (
+            paper.version <= previous or not interests.include_replacements
+        ):
+            continue
+        reasons = match_paper(paper, interests)
+        if not reasons:
+            continue
+        seen.add(paper.arxiv_id)
+        if previous is not None and not paper.announce_type.is_replacement:
+            # Sent before as an older version: tell the reader this one is new.
+            paper = _as_replacement(paper)
+        entries.append(DigestEntry(paper, reasons))
+    ranked = rank(entries, interests)
+    return Digest(announced=announced, entries=tuple(ranked[: max(cap, 0)]), total=len(ranked))
+
+
+def _as_replacement(paper: Paper) -> Paper:
+    kind = AnnounceType.REPLACE_CROSS if paper.announce_type.is_cross_list else AnnounceType.REPLACE
+    return replace(paper, announce_type=kind)

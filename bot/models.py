@@ -1,0 +1,164 @@
+"""The plain data that travels from the feed to the chat.
+
+Every stage (parse, match, rank, translate, render) takes and returns these frozen dataclasses, so
+each stage can be tested with literal values and no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+
+
+class AnnounceType(str, Enum):
+    """How arXiv announced a paper in a category's feed."""
+
+    NEW = "new"
+    CROSS = "cross"
+    REPLACE = "replace"
+    REPLACE_CROSS = "replace-cross"
+
+    @property
+    def is_replacement(self) -> bool:
+        """A new version of a paper announced earlier."""
+        return self in (AnnounceType.REPLACE, AnnounceType.REPLACE_CROSS)
+
+    @property
+    def is_cross_list(self) -> bool:
+        """Listed here, but the primary category is elsewhere."""
+        return self in (AnnounceType.CROSS, AnnounceType.REPLACE_CROSS)
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One arXiv item as announced: text as arXiv wrote it (LaTeX kept), prefix stripped.
+
+    `arxiv_id` never carries a version (`2403.11083`, `hep-th/9901001`); `version` is 1 when the
+    source does not say.
+    """
+
+    arxiv_id: str
+    version: int
+    title: str
+    abstract: str
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]
+    announce_type: AnnounceType = AnnounceType.NEW
+    doi: str | None = None
+    journal_ref: str | None = None
+    comment: str | None = None
+
+    @property
+    def primary_category(self) -> str | None:
+        """The first listed category is the primary one, as arXiv lists them."""
+        return self.categories[0] if self.categories else None
+
+    @property
+    def versioned_id(self) -> str:
+        """`2403.11083v2`: what people cite."""
+        return f"{self.arxiv_id}v{self.version}"
+
+    @property
+    def abs_url(self) -> str:
+        """The abstract page, without version, so it always shows the latest."""
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        """The PDF of the latest version."""
+        return f"https://arxiv.org/pdf/{self.arxiv_id}"
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One parsed announcement feed.
+
+    `papers` empty means arXiv did not announce (weekend, holiday), which is different from an
+    announcement in which nothing matched a chat.
+    """
+
+    announced: date | None
+    papers: tuple[Paper, ...]
+    requested: tuple[str, ...] = ()
+    title: str = ""
+
+    @property
+    def is_announcement(self) -> bool:
+        """True when the feed carries an announcement (at least one item)."""
+        return bool(self.papers)
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """A word or quoted phrase a chat follows (or excludes)."""
+
+    text: str
+    phrase: bool = False
+
+
+@dataclass(frozen=True)
+class Interests:
+    """What one chat asked for: the input of matching."""
+
+    categories: frozenset[str] = frozenset()
+    keywords: tuple[Keyword, ...] = ()
+    excludes: tuple[Keyword, ...] = ()
+    authors: tuple[str, ...] = ()
+    include_cross: bool = True
+    include_replacements: bool = False
+
+
+class ReasonKind(str, Enum):
+    """Why a paper is in a digest."""
+
+    CATEGORY = "category"
+    KEYWORD = "keyword"
+    AUTHOR = "author"
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason a paper matched: `where` is `title` or `abstract` for keywords."""
+
+    kind: ReasonKind
+    value: str
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class DigestEntry:
+    """A matched paper with the reasons it matched, in rank order within its digest."""
+
+    paper: Paper
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One chat's digest for one announcement; `entries` is capped, `total` is not."""
+
+    announced: date | None
+    entries: tuple[DigestEntry, ...]
+    total: int
+
+    @property
+    def more(self) -> int:
+        """How many matching papers the cap left out."""
+        return self.total - len(self.entries)
+
+
+@dataclass(frozen=True)
+class PaperText:
+    """What a reader sees of a paper in the digest language.
+
+    `translated` is False when the translation failed and the fields hold the original text;
+    renderers then add a short "translation unavailable" note.
+    """
+
+    title: str
+    abstract: str
+    summary: str
+    language: str
+    translated: bool = True
+    summary_original: str = field(default="")

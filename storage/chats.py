@@ -1,0 +1,186 @@
+"""Chats (a private chat or a group is one subscriber) and their subscriptions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from typing import Any
+
+from bot.models import Interests, Keyword
+from storage.clock import utc_now
+from storage.database import Store
+
+SUBSCRIPTION_KINDS = ("category", "keyword", "exclude", "author")
+
+
+@dataclass(frozen=True)
+class Chat:
+    """A subscriber's settings, as stored."""
+
+    chat_id: int
+    kind: str
+    title: str
+    language: str
+    ui_language: str
+    timezone: str
+    delivery_time: str
+    max_papers: int
+    include_cross: bool
+    include_replacements: bool
+    summaries: bool
+    notify_no_announcement: bool
+    notify_no_matches: bool
+    active: bool
+    paused: bool
+    last_announced: str | None
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """One thing a chat follows: a category/archive code, a keyword, an exclusion, an author."""
+
+    kind: str
+    value: str
+    phrase: bool = False
+
+
+_BOOLEAN = {f.name for f in fields(Chat) if f.type in ("bool", bool)}
+_EDITABLE = {f.name for f in fields(Chat)} - {"chat_id", "created_at", "updated_at"}
+
+
+def _chat(row: dict[str, Any]) -> Chat:
+    values = {k: (bool(v) if k in _BOOLEAN else v) for k, v in row.items()}
+    return Chat(**values)
+
+
+def get_chat(store: Store, chat_id: int) -> Chat | None:
+    """The chat's settings, or None for a chat the bot has never seen."""
+    rows = list(store.db.query("SELECT * FROM chats WHERE chat_id = ?", [chat_id]))
+    return _chat(rows[0]) if rows else None
+
+
+def ensure_chat(
+    store: Store,
+    chat_id: int,
+    *,
+    language: str,
+    timezone: str,
+    delivery_time: str,
+    kind: str = "private",
+    title: str = "",
+    ui_language: str = "en",
+) -> Chat:
+    """Register a chat with defaults if new (existing settings are kept) and return it."""
+    now = utc_now()
+    with store.lock:
+        store.db.execute(
+            """
+            INSERT INTO chats (chat_id, kind, title, language, ui_language, timezone,
+                delivery_time, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (chat_id) DO NOTHING
+            """,
+            [chat_id, kind, title, language, ui_language, timezone, delivery_time, now, now],
+        )
+    chat = get_chat(store, chat_id)
+    assert chat is not None
+    return chat
+
+
+def update_chat(store: Store, chat_id: int, **changes: object) -> Chat | None:
+    """Change some settings of a chat; unknown field names are a programming error."""
+    unknown = set(changes) - _EDITABLE
+    if unknown:
+        raise ValueError(f"not chat settings: {sorted(unknown)}")
+    if changes:
+        assignments = ", ".join(f"{name} = ?" for name in changes)
+        with store.lock:
+            store.db.execute(
+                f"UPDATE chats SET {assignments}, updated_at = ? WHERE chat_id = ?",
+                [*changes.values(), utc_now(), chat_id],
+            )
+    return get_chat(store, chat_id)
+
+
+def add_subscriptions(store: Store, chat_id: int, items: Iterable[Subscription]) -> int:
+    """Add subscriptions, ignoring ones the chat already has; returns how many were new."""
+    now = utc_now()
+    rows = [(chat_id, s.kind, s.value, int(s.phrase), now) for s in items]
+    with store.lock, store.db.atomic():
+        before = store.db.conn.total_changes
+        store.db.conn.executemany(
+            """
+            INSERT INTO subscriptions (chat_id, kind, value, phrase, created_at)
+            VALUES (?, ?, ?, ?, ?) ON CONFLICT (chat_id, kind, value) DO NOTHING
+            """,
+            rows,
+        )
+        return store.db.conn.total_changes - before
+
+
+def remove_subscriptions(store: Store, chat_id: int, items: Iterable[Subscription]) -> int:
+    """Remove the given subscriptions; returns how many existed."""
+    with store.lock, store.db.atomic():
+        before = store.db.conn.total_changes
+        store.db.conn.executemany(
+            "DELETE FROM subscriptions WHERE chat_id = ? AND kind = ? AND value = ?",
+            [(chat_id, s.kind, s.value) for s in items],
+        )
+        return store.db.conn.total_changes - before
+
+
+def clear_subscriptions(store: Store, chat_id: int) -> int:
+    """Remove everything a chat follows; returns how many there were."""
+    with store.lock:
+        return store.db.execute("DELETE FROM subscriptions WHERE chat_id = ?", [chat_id]).rowcount
+
+
+def subscriptions(store: Store, chat_id: int) -> list[Subscription]:
+    """What a chat follows, grouped by kind, in the order it was added."""
+    return [
+        Subscription(row["kind"], row["value"], bool(row["phrase"]))
+        for row in store.db.query(
+            "SELECT kind, value, phrase FROM subscriptions WHERE chat_id = ? ORDER BY kind, id",
+            [chat_id],
+        )
+    ]
+
+
+def interests_of(chat: Chat, items: Iterable[Subscription]) -> Interests:
+    """A chat's settings and subscriptions as the input of matching."""
+    categories: set[str] = set()
+    keywords: list[Keyword] = []
+    excludes: list[Keyword] = []
+    authors: list[str] = []
+    for item in items:
+        if item.kind == "category":
+            categories.add(item.value)
+        elif item.kind == "keyword":
+            keywords.append(Keyword(item.value, item.phrase))
+        elif item.kind == "exclude":
+            excludes.append(Keyword(item.value, item.phrase))
+        elif item.kind == "author":
+            authors.append(item.value)
+    return Interests(
+        categories=frozenset(categories),
+        keywords=tuple(keywords),
+        excludes=tuple(excludes),
+        authors=tuple(authors),
+        include_cross=chat.include_cross,
+        include_replacements=chat.include_replacements,
+    )
+
+
+def subscribed_categories(store: Store) -> list[str]:
+    """Every category or archive code some active chat follows: what the fetch asks arXiv for."""
+    return [
+        row[0]
+        for row in store.db.execute(
+            """
+            SELECT DISTINCT s.value FROM subscriptions s JOIN chats c ON c.chat_id = s.chat_id
+            WHERE s.kind = 'category' AND c.active = 1 ORDER BY s.value
+            """
+        )
+    ]

@@ -1,0 +1,127 @@
+"""The fetch log: every feed request, its HTTP validators, and what it brought."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from storage.clock import utc_now
+from storage.database import Store
+
+
+@dataclass(frozen=True)
+class FetchRecord:
+    """One attempt to fetch a feed, as `/status` and `fetch` report it."""
+
+    url: str
+    categories: str
+    started_at: str
+    finished_at: str
+    status: str
+    http_status: int | None
+    etag: str | None
+    last_modified: str | None
+    announced: date | None
+    items: int
+    error: str | None
+
+
+def record_fetch(
+    store: Store,
+    *,
+    url: str,
+    categories: list[str],
+    started_at: str,
+    status: str,
+    http_status: int | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    announced: date | None = None,
+    items: int = 0,
+    error: str | None = None,
+) -> None:
+    """Append one fetch attempt; `status` is `ok`, `not-modified`, `empty` or `error`."""
+    with store.lock:
+        store.db.execute(
+            """
+            INSERT INTO fetch_log (url, categories, started_at, finished_at, status, http_status,
+                etag, last_modified, announced, items, error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                url,
+                "+".join(categories),
+                started_at,
+                utc_now(),
+                status,
+                http_status,
+                etag,
+                last_modified,
+                announced.isoformat() if announced else None,
+                items,
+                error,
+            ],
+        )
+
+
+def _record(row: dict[str, Any]) -> FetchRecord:
+    announced = row["announced"]
+    return FetchRecord(
+        url=row["url"],
+        categories=row["categories"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        status=row["status"],
+        http_status=row["http_status"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        announced=date.fromisoformat(announced) if announced else None,
+        items=row["items"],
+        error=row["error"],
+    )
+
+
+def last_fetch(store: Store, url: str | None = None) -> FetchRecord | None:
+    """The latest attempt (for one URL, or any)."""
+    sql = "SELECT * FROM fetch_log"
+    params: list[Any] = []
+    if url is not None:
+        sql += " WHERE url = ?"
+        params.append(url)
+    rows = list(store.db.query(sql + " ORDER BY id DESC LIMIT 1", params))
+    return _record(rows[0]) if rows else None
+
+
+def validators(store: Store, url: str) -> tuple[str | None, str | None]:
+    """ETag and Last-Modified of the latest successful response for `url`, for a conditional GET.
+
+    Only a response whose feed was stored counts: after a failed store the next fetch must get
+    the whole feed again, not a 304.
+    """
+    rows = list(
+        store.db.query(
+            "SELECT etag, last_modified FROM fetch_log WHERE url = ? AND status IN ('ok', 'empty')"
+            " ORDER BY id DESC LIMIT 1",
+            [url],
+        )
+    )
+    if not rows:
+        return None, None
+    return rows[0]["etag"], rows[0]["last_modified"]
+
+
+def mark_categories_fetched(store: Store, categories: list[str], announced: date | None) -> None:
+    """Remember per category when it was last fetched and which announcement it has."""
+    now = utc_now()
+    with store.lock, store.db.atomic():
+        store.db.conn.executemany(
+            """
+            INSERT INTO category_state (category, last_announced, last_fetched_at)
+            VALUES (?, ?, ?)
+            ON CONFLICT (category) DO UPDATE SET
+                last_announced = COALESCE(excluded.last_announced, category_state.last_announced),
+                last_fetched_at = excluded.last_fetched_at
+            """,
+            [(c, announced.isoformat() if announced else None, now) for c in categories],
+        )

@@ -1,0 +1,144 @@
+"""Numbered schema migrations (sqlite-utils' built-in Migrations, recorded in _sqlite_migrations).
+
+Append new migrations at the end with the next number; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("arxiv-digest-bot")
+
+
+@MIGRATIONS(name="0001_initial")
+def m0001_initial(db: Database) -> None:
+    """Chats, their subscriptions, papers, announcements, translations, the ledger, fetch log."""
+    db.execute(
+        """
+        CREATE TABLE chats (
+            chat_id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL DEFAULT 'private',
+            title TEXT NOT NULL DEFAULT '',
+            language TEXT NOT NULL,
+            ui_language TEXT NOT NULL DEFAULT 'en',
+            timezone TEXT NOT NULL,
+            delivery_time TEXT NOT NULL,
+            max_papers INTEGER NOT NULL DEFAULT 20,
+            include_cross INTEGER NOT NULL DEFAULT 1,
+            include_replacements INTEGER NOT NULL DEFAULT 0,
+            summaries INTEGER NOT NULL DEFAULT 1,
+            notify_no_announcement INTEGER NOT NULL DEFAULT 0,
+            notify_no_matches INTEGER NOT NULL DEFAULT 0,
+            active INTEGER NOT NULL DEFAULT 1,
+            paused INTEGER NOT NULL DEFAULT 0,
+            last_announced TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_chats_active ON chats (active, paused)")
+    db.execute(
+        """
+        CREATE TABLE subscriptions (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL REFERENCES chats (chat_id) ON DELETE CASCADE
+                ON UPDATE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('category', 'keyword', 'exclude', 'author')),
+            value TEXT NOT NULL,
+            phrase INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            UNIQUE (chat_id, kind, value)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_subscriptions_kind_value ON subscriptions (kind, value)")
+    db.execute(
+        """
+        CREATE TABLE papers (
+            arxiv_id TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            abstract TEXT NOT NULL,
+            authors TEXT NOT NULL,
+            categories TEXT NOT NULL,
+            primary_category TEXT,
+            doi TEXT,
+            journal_ref TEXT,
+            comment TEXT,
+            first_seen TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE announcements (
+            announced TEXT NOT NULL,
+            category TEXT NOT NULL,
+            arxiv_id TEXT NOT NULL REFERENCES papers (arxiv_id),
+            version INTEGER NOT NULL,
+            announce_type TEXT NOT NULL
+                CHECK (announce_type IN ('new', 'cross', 'replace', 'replace-cross')),
+            position INTEGER NOT NULL,
+            PRIMARY KEY (announced, category, arxiv_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_announcements_paper ON announcements (arxiv_id)")
+    db.execute(
+        """
+        CREATE TABLE translations (
+            text_hash TEXT NOT NULL,
+            language TEXT NOT NULL,
+            translated TEXT NOT NULL,
+            backend TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (text_hash, language)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE deliveries (
+            chat_id INTEGER NOT NULL REFERENCES chats (chat_id) ON DELETE CASCADE
+                ON UPDATE CASCADE,
+            arxiv_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            announced TEXT,
+            delivered_at TEXT NOT NULL,
+            message_id INTEGER,
+            PRIMARY KEY (chat_id, arxiv_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_deliveries_announced ON deliveries (announced)")
+    db.execute(
+        """
+        CREATE TABLE fetch_log (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL,
+            categories TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            status TEXT NOT NULL,
+            http_status INTEGER,
+            etag TEXT,
+            last_modified TEXT,
+            announced TEXT,
+            items INTEGER NOT NULL DEFAULT 0,
+            error TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_fetch_log_url ON fetch_log (url, id)")
+    db.execute(
+        """
+        CREATE TABLE category_state (
+            category TEXT PRIMARY KEY,
+            last_announced TEXT,
+            last_fetched_at TEXT
+        )
+        """
+    )

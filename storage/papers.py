@@ -1,0 +1,146 @@
+"""Papers and announcements: what arXiv announced, in which category, on which date."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from bot.models import AnnounceType, Paper
+from storage.clock import utc_now
+from storage.database import Store
+
+
+def _paper_row(paper: Paper, now: str) -> dict[str, Any]:
+    return {
+        "arxiv_id": paper.arxiv_id,
+        "version": paper.version,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "authors": json.dumps(list(paper.authors), ensure_ascii=False),
+        "categories": json.dumps(list(paper.categories)),
+        "primary_category": paper.primary_category,
+        "doi": paper.doi,
+        "journal_ref": paper.journal_ref,
+        "comment": paper.comment,
+        "first_seen": now,
+        "updated_at": now,
+    }
+
+
+def _paper(row: dict[str, Any], announce_type: str | None = None) -> Paper:
+    return Paper(
+        arxiv_id=row["arxiv_id"],
+        version=row["version"],
+        title=row["title"],
+        abstract=row["abstract"],
+        authors=tuple(json.loads(row["authors"])),
+        categories=tuple(json.loads(row["categories"])),
+        announce_type=AnnounceType(announce_type or "new"),
+        doi=row["doi"],
+        journal_ref=row["journal_ref"],
+        comment=row["comment"],
+    )
+
+
+def save_announcement(
+    store: Store,
+    announced: date,
+    papers: Sequence[Paper],
+    listings: Iterable[tuple[str, str, AnnounceType]],
+) -> None:
+    """Store an announcement's papers and listings (category, arxiv_id, type) in one transaction.
+
+    A paper seen again keeps its `first_seen`; a newer version replaces the text.
+    """
+    now = utc_now()
+    versions = {paper.arxiv_id: paper.version for paper in papers}
+    positions = {paper.arxiv_id: index for index, paper in enumerate(papers)}
+    with store.lock, store.db.atomic():
+        store.db.conn.executemany(
+            """
+            INSERT INTO papers (arxiv_id, version, title, abstract, authors, categories,
+                primary_category, doi, journal_ref, comment, first_seen, updated_at)
+            VALUES (:arxiv_id, :version, :title, :abstract, :authors, :categories,
+                :primary_category, :doi, :journal_ref, :comment, :first_seen, :updated_at)
+            ON CONFLICT (arxiv_id) DO UPDATE SET
+                version = excluded.version, title = excluded.title,
+                abstract = excluded.abstract, authors = excluded.authors,
+                categories = excluded.categories, primary_category = excluded.primary_category,
+                doi = excluded.doi, journal_ref = excluded.journal_ref,
+                comment = excluded.comment, updated_at = excluded.updated_at
+            WHERE excluded.version >= papers.version
+            """,
+            [_paper_row(paper, now) for paper in papers],
+        )
+        store.db.conn.executemany(
+            """
+            INSERT INTO announcements (announced, category, arxiv_id, version, announce_type,
+                position)
+            VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (announced, category, arxiv_id) DO UPDATE SET
+                version = excluded.version, announce_type = excluded.announce_type
+            """,
+            [
+                (
+                    announced.isoformat(),
+                    category,
+                    arxiv_id,
+                    versions[arxiv_id],
+                    kind.value,
+                    positions[arxiv_id],
+                )
+                for category, arxiv_id, kind in listings
+            ],
+        )
+
+
+def latest_announcement(store: Store) -> date | None:
+    """The most recent announcement date stored, or None before the first fetch."""
+    row = store.db.execute("SELECT MAX(announced) FROM announcements").fetchone()
+    return date.fromisoformat(row[0]) if row and row[0] else None
+
+
+def announced_papers(
+    store: Store, announced: date, categories: Iterable[str] | None = None
+) -> list[Paper]:
+    """Papers of one announcement, in feed order, optionally only those listed in `categories`.
+
+    A paper listed in several categories comes back once; its type is the one of its first
+    listing in feed order, where arXiv lists new papers before cross-lists and replacements.
+    """
+    params: list[Any] = [announced.isoformat()]
+    where = "a.announced = ?"
+    if categories is not None:
+        wanted = sorted(set(categories))
+        if not wanted:
+            return []
+        where += f" AND a.category IN ({', '.join('?' for _ in wanted)})"
+        params.extend(wanted)
+    rows = store.db.execute(
+        f"""
+        SELECT p.*, a.announce_type AS announce_type, MIN(a.position) AS position
+        FROM announcements a JOIN papers p ON p.arxiv_id = a.arxiv_id
+        WHERE {where}
+        GROUP BY p.arxiv_id
+        ORDER BY position
+        """,
+        params,
+    )
+    columns = [c[0] for c in rows.description]
+    return [_paper(row, row["announce_type"]) for row in (dict(zip(columns, r)) for r in rows)]
+
+
+def announcement_counts(store: Store, announced: date) -> dict[str, dict[str, int]]:
+    """Per category, how many papers of each announce type: `/status` and `fetch` print this."""
+    counts: dict[str, dict[str, int]] = {}
+    for category, kind, count in store.db.execute(
+        """
+        SELECT category, announce_type, COUNT(*) FROM announcements
+        WHERE announced = ? GROUP BY category, announce_type ORDER BY category
+        """,
+        [announced.isoformat()],
+    ):
+        counts.setdefault(category, {})[kind] = count
+    return counts

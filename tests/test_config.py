@@ -1,0 +1,62 @@
+"""Settings from the environment and `.env`: defaults, precedence, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, Settings, load_settings, read_dotenv
+
+
+def test_defaults_are_the_contract(tmp_path: Path) -> None:
+    settings = load_settings({}, dotenv=tmp_path / "missing.env")
+    assert settings == Settings()
+    assert settings.telegram_base_url == "https://api.telegram.org/bot"
+    assert settings.database_path == Path("data/bot.sqlite3")
+    assert settings.arxiv_rss_url == "https://rss.arxiv.org/rss/"
+    assert settings.translator == "google"
+    assert settings.translate_to == "zh-CN"
+    assert settings.default_timezone == "Asia/Shanghai"
+    assert settings.default_delivery_time == "09:00"
+
+
+def test_environment_wins_over_dotenv(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        "# comment\n"
+        "export TELEGRAM_BOT_TOKEN='123:abc'\n"
+        'TRANSLATOR="libre"\n'
+        "ADMIN_IDS=1, 2,3\n"
+        "ARXIV_RSS_URL=http://127.0.0.1:9/rss  # no trailing slash\n"
+        "garbage line\n",
+        encoding="utf-8",
+    )
+    settings = load_settings({"TRANSLATOR": "none"}, dotenv=dotenv)
+    assert settings.telegram_bot_token == "123:abc"
+    assert settings.translator == "none"
+    assert settings.admin_ids == frozenset({1, 2, 3})
+    assert settings.arxiv_rss_url == "http://127.0.0.1:9/rss/"
+
+
+def test_token_and_keys_never_appear_in_repr() -> None:
+    settings = Settings(telegram_bot_token="123:SECRET", llm_api_key="sk-SECRET")
+    assert "SECRET" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"TRANSLATOR": "babel"}, "TRANSLATOR"),
+        ({"DEFAULT_TIMEZONE": "Mars/Olympus"}, "DEFAULT_TIMEZONE"),
+        ({"DEFAULT_DELIVERY_TIME": "25:00"}, "DEFAULT_DELIVERY_TIME"),
+        ({"ADMIN_IDS": "alice"}, "ADMIN_IDS"),
+    ],
+)
+def test_bad_values_name_the_variable(env: dict[str, str], message: str, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings(env, dotenv=tmp_path / "none")
+
+
+def test_read_dotenv_missing_file_is_empty(tmp_path: Path) -> None:
+    assert read_dotenv(tmp_path / "nope") == {}
