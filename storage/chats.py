@@ -44,6 +44,7 @@ class Subscription:
     kind: str
     value: str
     phrase: bool = False
+    id: int = 0
 
 
 _BOOLEAN = {f.name for f in fields(Chat) if f.type in ("bool", bool)}
@@ -140,9 +141,9 @@ def clear_subscriptions(store: Store, chat_id: int) -> int:
 def subscriptions(store: Store, chat_id: int) -> list[Subscription]:
     """What a chat follows, grouped by kind, in the order it was added."""
     return [
-        Subscription(row["kind"], row["value"], bool(row["phrase"]))
+        Subscription(row["kind"], row["value"], bool(row["phrase"]), row["id"])
         for row in store.db.query(
-            "SELECT kind, value, phrase FROM subscriptions WHERE chat_id = ? ORDER BY kind, id",
+            "SELECT id, kind, value, phrase FROM subscriptions WHERE chat_id = ? ORDER BY kind, id",
             [chat_id],
         )
     ]

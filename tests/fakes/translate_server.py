@@ -1,0 +1,361 @@
+"""A loopback fake of the translation services deep-translator talks to, and of an LLM endpoint.
+
+Tests point the real libraries at it; nothing leaves 127.0.0.1.
+
+    with FakeTranslateServer() as server:
+        settings = Settings(translator="google", google_translate_url=server.google_url)
+        ...
+        assert server.count("google") == 1
+        assert server.requests[0].target == "zh-CN"
+
+Endpoints (port chosen by the OS):
+- `GET  /m?sl=&tl=&q=` (`google_url`): Google's mobile page, HTML with
+  `<div class="result-container">…</div>`, as GoogleTranslator parses it.
+- `POST /libre/translate?q=&source=&target=&api_key=` (`libre_url`, ends with `/`):
+  LibreTranslate, JSON `{"translatedText": …}`.
+- `GET  /mymemory/get?q=&langpair=en-GB|zh-CN` (`mymemory_url`): MyMemory JSON.
+- `GET  /deepl/v2/translate?auth_key=&source_lang=&target_lang=&text=` (`deepl_url`): DeepL JSON.
+- `POST /v1/chat/completions` (`llm_base_url` is `…/v1`): OpenAI-compatible chat completion.
+
+The translation is deterministic: every line becomes `prefix + line` (`译:` by default), except
+lines that are only a batch marker such as `[[3]]`, which are kept; placeholders such as `[M0]`
+inside a line are untouched. So `译:Hello` is the translation of `Hello`.
+
+Switches (plain attributes, change them at any time):
+- `mode`: `"ok"`; `"error"` (HTTP 500); `"empty"` (an empty translation); `"drop-markers"`
+  (batch markers removed); `"drop-placeholders"` (`[M0]` tokens removed); `"fullwidth"` (markers
+  and placeholders come back as `【 [3] 】`-like variants with full-width brackets and spaces).
+- `fail_next(n, status=429)`: the next n translation requests answer `status`.
+- `latency`: seconds every translation request waits before answering (a slow backend).
+- `llm_reply`: the LLM's answer (None: `LLM: <title>`); `llm_status`: its HTTP status.
+
+Records: `requests` (one `RecordedRequest` per translation request, failures included),
+`llm_requests` (the JSON bodies and Authorization headers), `max_in_flight` (the most
+translation requests being handled at the same moment). `reset()` clears records and switches.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+_MARKER_LINE = re.compile(r"^\s*\[\[\d+\]\]\s*$")
+_MARKER = re.compile(r"\[\[(\d+)\]\]")
+_PLACEHOLDER = re.compile(r"\[M(\d+)\]")
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One translation request as the fake server saw it."""
+
+    service: str
+    path: str
+    text: str
+    source: str
+    target: str
+    params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def length(self) -> int:
+        """Characters of text in the request."""
+        return len(self.text)
+
+
+def fake_translate(text: str, prefix: str = "译:") -> str:
+    """The fake's translation: each line prefixed, marker-only and blank lines kept."""
+    return "\n".join(
+        line if not line.strip() or _MARKER_LINE.match(line) else prefix + line
+        for line in text.split("\n")
+    )
+
+
+class FakeTranslateServer:
+    """Google, LibreTranslate, MyMemory, DeepL and an OpenAI-compatible LLM on 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self.prefix = "译:"
+        self.mode = "ok"
+        self.latency = 0.0
+        self.llm_reply: str | None = None
+        self.llm_status = 200
+        self.requests: list[RecordedRequest] = []
+        self.llm_requests: list[dict[str, Any]] = []
+        self.max_in_flight = 0
+        self._in_flight = 0
+        self._fail: list[int] = []
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
+        # A short poll interval keeps stop() (and so each test's teardown) fast.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> FakeTranslateServer:
+        """Serve in a background thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        self._stopped.set()  # wakes handlers that are still sleeping out their latency
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> FakeTranslateServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- addresses -----------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """`http://127.0.0.1:PORT`."""
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def google_url(self) -> str:
+        """For GOOGLE_TRANSLATE_URL."""
+        return f"{self.url}/m"
+
+    @property
+    def libre_url(self) -> str:
+        """For LIBRETRANSLATE_URL (deep-translator appends `translate`)."""
+        return f"{self.url}/libre/"
+
+    @property
+    def mymemory_url(self) -> str:
+        """MyMemory's `get` endpoint."""
+        return f"{self.url}/mymemory/get"
+
+    @property
+    def deepl_url(self) -> str:
+        """DeepL's versioned base (deep-translator appends `translate`)."""
+        return f"{self.url}/deepl/v2/"
+
+    @property
+    def llm_base_url(self) -> str:
+        """For LLM_BASE_URL."""
+        return f"{self.url}/v1"
+
+    # -- switches and records ------------------------------------------------------------
+
+    def fail_next(self, count: int, status: int = 429) -> None:
+        """Answer the next `count` translation requests with HTTP `status`."""
+        with self._lock:
+            self._fail.extend([status] * count)
+
+    def reset(self) -> None:
+        """Forget recorded requests and return every switch to normal."""
+        with self._lock:
+            self.requests.clear()
+            self.llm_requests.clear()
+            self._fail.clear()
+            self.max_in_flight = 0
+        self.mode = "ok"
+        self.latency = 0.0
+        self.llm_reply = None
+        self.llm_status = 200
+
+    def count(self, service: str | None = None) -> int:
+        """How many translation requests arrived (for one service, or all)."""
+        with self._lock:
+            return sum(1 for r in self.requests if service is None or r.service == service)
+
+    def texts(self) -> list[str]:
+        """The texts of all translation requests, in arrival order."""
+        with self._lock:
+            return [r.text for r in self.requests]
+
+    # -- behaviour (called from handler threads) -----------------------------------------
+
+    def _begin(self, record: RecordedRequest) -> int | None:
+        with self._lock:
+            self.requests.append(record)
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+            failure = self._fail.pop(0) if self._fail else None
+        if self.latency:
+            self._stopped.wait(self.latency)
+        if failure is not None:
+            return failure
+        return 500 if self.mode == "error" else None
+
+    def _end(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+    def _translate(self, text: str) -> str:
+        mode = self.mode
+        if mode == "empty":
+            return ""
+        if mode == "drop-markers":
+            text = "\n".join(line for line in text.split("\n") if not _MARKER_LINE.match(line))
+        translated = fake_translate(text, self.prefix)
+        if mode == "drop-placeholders":
+            translated = _PLACEHOLDER.sub("", translated)
+        if mode == "fullwidth":
+            translated = _MARKER.sub(r"【 [\1] 】", translated)
+            translated = _PLACEHOLDER.sub(r"［ M\1 ］", translated)
+        return translated
+
+    def _chat(self, body: dict[str, Any], authorization: str) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            self.llm_requests.append({"body": body, "authorization": authorization})
+        if self.llm_status != 200:
+            return self.llm_status, {"error": {"message": "fake LLM failure"}}
+        reply = self.llm_reply
+        if reply is None:
+            user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
+            title = user.split("\n", 1)[0].removeprefix("Title: ")
+            reply = f"LLM: {title}"
+        return 200, {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "model": body.get("model", ""),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": reply},
+                    "finish_reason": "stop",
+                }
+            ],
+        }
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that stopped waiting (a timeout test) is expected: no traceback on stderr."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+def _handler_for(server: FakeTranslateServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
+            pass
+
+        def _send(self, status: int, body: str, content_type: str) -> None:
+            data = body.encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _json(self, status: int, payload: Any) -> None:
+            self._send(status, json.dumps(payload, ensure_ascii=False), "application/json")
+
+        def _params(self) -> tuple[str, dict[str, str]]:
+            parts = urlsplit(self.path)
+            query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+            return parts.path, query
+
+        def do_GET(self) -> None:
+            """Google, MyMemory and DeepL: the text travels in the query string."""
+            path, query = self._params()
+            if path == "/m":
+                record = RecordedRequest(
+                    "google",
+                    path,
+                    query.get("q", ""),
+                    query.get("sl", ""),
+                    query.get("tl", ""),
+                    query,
+                )
+                self._translation(record, self._google_page)
+            elif path == "/mymemory/get":
+                source, _, target = query.get("langpair", "|").partition("|")
+                record = RecordedRequest(
+                    "mymemory", path, query.get("q", ""), source, target, query
+                )
+                self._translation(
+                    record,
+                    lambda text: self._json(
+                        200, {"responseData": {"translatedText": text}, "matches": []}
+                    ),
+                )
+            elif path == "/deepl/v2/translate":
+                record = RecordedRequest(
+                    "deepl",
+                    path,
+                    query.get("text", ""),
+                    query.get("source_lang", ""),
+                    query.get("target_lang", ""),
+                    query,
+                )
+                self._translation(
+                    record, lambda text: self._json(200, {"translations": [{"text": text}]})
+                )
+            else:
+                self._send(404, "not found", "text/plain")
+
+        def do_POST(self) -> None:
+            """LibreTranslate (parameters in the query string, as deep-translator sends them)
+            and the LLM's chat completions (JSON body)."""
+            path, query = self._params()
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            if path == "/libre/translate":
+                record = RecordedRequest(
+                    "libre",
+                    path,
+                    query.get("q", ""),
+                    query.get("source", ""),
+                    query.get("target", ""),
+                    query,
+                )
+                self._translation(record, lambda text: self._json(200, {"translatedText": text}))
+            elif path == "/v1/chat/completions":
+                try:
+                    body = json.loads(raw or b"{}")
+                except ValueError:
+                    self._json(400, {"error": {"message": "invalid JSON"}})
+                    return
+                status, payload = server._chat(body, self.headers.get("Authorization", ""))
+                self._json(status, payload)
+            else:
+                self._send(404, "not found", "text/plain")
+
+        def _google_page(self, text: str) -> None:
+            page = (
+                "<!DOCTYPE html><html><head><title>Google Translate</title></head><body>"
+                f'<div class="result-container">{html.escape(text)}</div></body></html>'
+            )
+            self._send(200, page, "text/html; charset=utf-8")
+
+        def _translation(self, record: RecordedRequest, answer: Any) -> None:
+            # The request stops counting as in flight before the answer is written: once the
+            # client has the answer it may send the next one, which must not overlap it.
+            try:
+                status = server._begin(record)
+                translated = server._translate(record.text) if status is None else ""
+            finally:
+                server._end()
+            if status is not None:
+                self._json(status, {"error": f"fake failure {status}"})
+            else:
+                answer(translated)
+
+    return Handler

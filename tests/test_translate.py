@@ -1,0 +1,531 @@
+"""Translation service: real deep-translator backends against the loopback fake server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import socket
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from deep_translator import GoogleTranslator
+from deep_translator.constants import BASE_URLS
+
+from bot.config import Settings
+from bot.models import Paper
+from bot.translate import (
+    REQUEST_LIMITS,
+    MemoryTranslationCache,
+    TranslationService,
+    UnsupportedLanguage,
+    backend_language,
+    join_batch,
+    mask,
+    split_batch,
+    split_for_requests,
+    unmask,
+)
+from tests.fakes.translate_server import FakeTranslateServer
+
+FIXTURE = Path(__file__).parent / "fixtures" / "rss-stat-2024-03-26.xml"
+T = "译:"  # the fake server's "translation" prefix
+
+
+@pytest.fixture
+def server() -> Iterator[FakeTranslateServer]:
+    with FakeTranslateServer() as fake:
+        yield fake
+
+
+class Sleeps:
+    """An injectable sleep that records the delays instead of waiting."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)
+
+
+@pytest.fixture
+def make_service(server: FakeTranslateServer) -> Iterator[Any]:
+    services: list[TranslationService] = []
+
+    def make(
+        translator: str = "google",
+        cache: MemoryTranslationCache | None = None,
+        settings: Settings | None = None,
+        **kwargs: Any,
+    ) -> TranslationService:
+        settings = settings or Settings(
+            translator=translator,
+            google_translate_url=server.google_url,
+            libretranslate_url=server.libre_url.rstrip("/"),  # the service adds the slash
+            deepl_api_key="test-key:fx",
+        )
+        kwargs.setdefault("sleep", Sleeps())
+        kwargs.setdefault("base_urls", {"mymemory": server.mymemory_url, "deepl": server.deepl_url})
+        service = TranslationService(settings, cache or MemoryTranslationCache(), **kwargs)
+        services.append(service)
+        return service
+
+    yield make
+    for service in services:
+        service.close()
+
+
+def fixture_papers(count: int) -> list[Paper]:
+    """Real papers from the stat feed (new announcements first)."""
+    root = ET.parse(FIXTURE).getroot()
+    papers = []
+    for item in root.findall("./channel/item")[:count]:
+        abstract = (item.findtext("description") or "").split("Abstract:", 1)[1]
+        arxiv_id = (item.findtext("link") or "").rsplit("/", 1)[1]
+        papers.append(
+            Paper(arxiv_id, 1, item.findtext("title") or "", abstract.strip(), (), ("stat.ML",))
+        )
+    return papers
+
+
+def as_sent(text: str) -> str:
+    """What the fake's translation keeps of a text: masked and restored (accents as Unicode)."""
+    masked = mask(text)
+    restored = unmask(masked.text, masked.spans)
+    assert restored is not None
+    return restored
+
+
+# -- language codes -------------------------------------------------------------------------
+
+
+def test_backend_language_codes() -> None:
+    assert backend_language("google", "zh-CN") == "zh-CN"
+    assert backend_language("google", "zh") == "zh-CN"
+    assert backend_language("google", "zh-Hans") == "zh-CN"
+    assert backend_language("google", "zh-TW") == "zh-TW"
+    assert backend_language("google", "he") == "iw"
+    assert backend_language("mymemory", "zh-CN") == "zh-CN"
+    assert backend_language("mymemory", "de") == "de-DE"
+    assert backend_language("libre", "zh-CN") == "zh"
+    assert backend_language("libre", "zh_cn") == "zh"
+    assert backend_language("deepl", "zh-CN") == "zh"
+    assert backend_language("deepl", "ja") == "ja"
+    with pytest.raises(UnsupportedLanguage):
+        backend_language("libre", "sw")
+    with pytest.raises(UnsupportedLanguage):
+        backend_language("bing", "zh-CN")
+
+
+async def test_google_gets_zh_cn_and_answers_are_parsed(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    service = make_service("google")
+    result = await service.translate(["Hello world."], "zh-CN")
+    assert result == {"Hello world.": T + "Hello world."}
+    (request,) = server.requests
+    assert (request.service, request.source, request.target) == ("google", "en", "zh-CN")
+
+
+async def test_libre_gets_zh_and_an_api_key(server: FakeTranslateServer, make_service: Any) -> None:
+    service = make_service("libre")
+    result = await service.translate(["Hello world."], "zh-CN")
+    assert result["Hello world."] == T + "Hello world."
+    (request,) = server.requests
+    assert (request.service, request.target, request.path) == ("libre", "zh", "/libre/translate")
+    assert request.params["api_key"]  # deep-translator insists on one
+
+
+async def test_mymemory_and_deepl_codes(server: FakeTranslateServer, make_service: Any) -> None:
+    await make_service("mymemory").translate(["Hello world."], "zh-CN")
+    await make_service("deepl").translate(["Hello world."], "zh-CN")
+    mymemory, deepl = server.requests
+    assert (mymemory.source, mymemory.target) == ("en-GB", "zh-CN")
+    assert (deepl.source, deepl.target) == ("en", "zh")
+
+
+async def test_google_url_override_is_per_instance(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    default = BASE_URLS["GOOGLE_TRANSLATE"]
+    await make_service("google").translate(["Hello world."], "zh-CN")
+    assert server.count("google") == 1
+    assert BASE_URLS["GOOGLE_TRANSLATE"] == default
+    assert GoogleTranslator(source="en", target="zh-CN")._base_url == default
+
+
+# -- no requests when nothing needs translating ---------------------------------------------
+
+
+@pytest.mark.parametrize(("translator", "language"), [("none", "zh-CN"), ("google", "en-US")])
+async def test_passthrough_sends_nothing(
+    server: FakeTranslateServer, make_service: Any, translator: str, language: str
+) -> None:
+    service = make_service(translator)
+    texts = ["Hello world.", "A $\\beta$ test."]
+    assert await service.translate(texts, language) == {t: t for t in texts}
+    papers = fixture_papers(3)
+    result = await service.paper_texts(papers, language)
+    assert server.count() == 0 and service.requests_sent == 0
+    for paper in papers:
+        text = result[paper.arxiv_id]
+        assert text.title == " ".join(paper.title.split())
+        assert text.summary == text.summary_original != ""
+        # English needs no translation; `none` into Chinese means the original is shown.
+        assert text.translated is (language == "en-US")
+
+
+async def test_empty_and_duplicate_texts_are_not_sent(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    service = make_service()
+    result = await service.translate(["", "  ", "Same.", "Same.", "$x$"], "zh-CN")
+    assert result == {"": "", "  ": "  ", "Same.": T + "Same.", "$x$": "$x$"}
+    assert server.texts() == ["Same."]
+
+
+# -- cache ----------------------------------------------------------------------------------
+
+
+async def test_second_run_of_the_same_papers_makes_no_requests(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    cache = MemoryTranslationCache()
+    papers = fixture_papers(20)
+    first = await make_service(cache=cache).paper_texts(papers, "zh-CN")
+    sent = server.count()
+    assert sent > 0 and all(text.translated for text in first.values())
+    again = make_service(cache=cache)
+    second = await again.paper_texts(papers, "zh-CN")
+    assert server.count() == sent  # nothing new reached the server
+    assert again.requests_sent == 0 and again.cache_hits == 3 * len(papers)
+    assert second == first
+    assert {backend for _, backend in cache.entries.values()} == {"google"}
+
+
+async def test_failures_are_not_cached(server: FakeTranslateServer, make_service: Any) -> None:
+    cache = MemoryTranslationCache()
+    server.mode = "error"
+    service = make_service(cache=cache, attempts=1)
+    assert await service.translate(["Hello world."], "zh-CN") == {"Hello world.": None}
+    assert cache.entries == {} and service.failures == 1
+    server.mode = "ok"
+    assert await service.translate(["Hello world."], "zh-CN") == {
+        "Hello world.": T + "Hello world."
+    }
+
+
+async def test_concurrent_calls_share_requests(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    server.latency = 0.1
+    service = make_service()
+    texts = [f"Sentence number {i}." for i in range(5)]
+    first, second = await asyncio.gather(
+        service.translate(texts, "zh-CN"), service.translate(texts, "zh-CN")
+    )
+    assert first == second == {t: T + t for t in texts}
+    assert server.count() == 1
+
+
+# -- batching -------------------------------------------------------------------------------
+
+
+async def test_short_texts_are_batched_and_mapped_back(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    service = make_service()
+    texts = [f"Title number {i} about topic {i * 7}." for i in range(60)]
+    result = await service.translate(texts, "zh-CN")
+    assert result == {t: T + t for t in texts}
+    assert server.count() <= 3  # instead of 60
+    assert all(r.length <= REQUEST_LIMITS["google"] for r in server.requests)
+    assert service.batch_fallbacks == 0
+
+
+async def test_markers_survive_the_fake_server(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    await make_service().translate(["One.", "Two."], "zh-CN")
+    (request,) = server.requests
+    assert request.text == join_batch(["One.", "Two."]) == "[[0]]\nOne.\n[[1]]\nTwo."
+
+
+async def test_marker_mismatch_falls_back_to_one_by_one(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    server.mode = "drop-markers"
+    service = make_service()
+    texts = ["First text.", "Second text.", "Third text."]
+    result = await service.translate(texts, "zh-CN")
+    assert result == {t: T + t for t in texts}
+    assert server.count() == 1 + len(texts)
+    assert sorted(server.texts()[1:]) == sorted(texts)
+    assert service.batch_fallbacks == 1
+
+
+async def test_tolerant_markers_and_placeholders(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    server.mode = "fullwidth"  # 【 [1] 】 and ［ M0 ］ come back
+    service = make_service()
+    texts = ["First $x$ text.", "Second text."]
+    result = await service.translate(texts, "zh-CN")
+    assert result == {"First $x$ text.": T + "First $x$ text.", "Second text.": T + "Second text."}
+    assert server.count() == 1
+
+
+def test_split_batch_rules() -> None:
+    assert split_batch("[[0]]\na\n[[1]]\nb", 2) == ["a", "b"]
+    assert split_batch("[[0]] a [[1]] b", 2) == ["a", "b"]  # newlines may be lost
+    assert split_batch("【[0]】a ［［1］］b", 2) == ["a", "b"]
+    assert split_batch("[[0]]\na\n[[1]]\nb", 3) is None  # a marker missing
+    assert split_batch("[[1]]\nb\n[[0]]\na", 2) is None  # out of order
+    assert split_batch("x [[0]]\na\n[[1]]\nb", 2) is None  # text before the first marker
+    assert split_batch("[[0]]\n\n[[1]]\nb", 2) is None  # an empty part
+    assert split_batch("", 1) is None
+
+
+# -- splitting ------------------------------------------------------------------------------
+
+
+async def test_long_text_is_split_under_the_limit_and_reassembled_in_order(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    sentences = [
+        f"Sentence {i:03d} says something about $x_{{{i}}}$ and more words." for i in range(110)
+    ]
+    text = " ".join(sentences)
+    assert len(text) > 6000
+    service = make_service()
+    result = await service.translate([text], "zh-CN")
+    translated = result[text]
+    assert translated is not None
+    limit = REQUEST_LIMITS["google"]
+    assert server.count() >= len(text) // limit
+    assert all(r.length <= limit for r in server.requests)
+    # Every sentence came back once, in order, with its math restored.
+    found = [int(n) for n in re.findall(r"Sentence (\d{3})", translated)]
+    assert found == list(range(110))
+    assert all(f"$x_{{{i}}}$" in translated for i in range(110))
+    assert translated.count(T) == server.count()
+
+
+def test_split_for_requests_prefers_sentences_then_words() -> None:
+    text = "Short one. " + "word " * 100 + "end. Tail sentence."
+    chunks = split_for_requests(text.strip(), 120)
+    assert all(len(c) <= 120 for c in chunks)
+    assert " ".join(chunks) == " ".join(text.split())
+    assert chunks[0].startswith("Short one. word")
+    assert split_for_requests("x" * 250, 100) == ["x" * 100, "x" * 100, "x" * 50]
+
+
+# -- masking --------------------------------------------------------------------------------
+
+
+async def test_math_is_masked_and_restored_untouched(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    texts = [
+        r"We bound $\alpha$ by $$x^2 + \frac{1}{2}$$ for all \textbf{x}.",
+        r"Code at https://github.com/a/b and 50\% fewer \cite{ref1,ref2} errors.",
+        r"The Poincar\'e inequality.",
+    ]
+    result = await make_service().translate(texts, "zh-CN")
+    for text in texts[:2]:
+        assert result[text] == T + text
+    assert result[texts[2]] == T + "The Poincaré inequality."
+    (request,) = server.requests
+    assert "$" not in request.text and "\\" not in request.text and "http" not in request.text
+    assert "[M0]" in request.text
+
+
+def test_mask_round_trip_and_lost_placeholders() -> None:
+    text = r"Let $a$ and $$b$$ and \emph{c} and \(d\) and [M0] and [[1]] stay."
+    masked = mask(text)
+    assert len(masked.spans) == 6
+    assert "$" not in masked.text and "\\" not in masked.text
+    assert unmask(masked.text, masked.spans) == text
+    assert unmask(masked.text.replace("[M2]", ""), masked.spans) is None
+    assert unmask(masked.text + " [M2]", masked.spans) is None  # duplicated
+    assert unmask(masked.text + " [M9]", masked.spans) is None  # invented
+
+
+async def test_lost_placeholder_means_failed_text(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    server.mode = "drop-placeholders"
+    cache = MemoryTranslationCache()
+    service = make_service(cache=cache)
+    result = await service.translate(["Uses $\\alpha$ here.", "No math here."], "zh-CN")
+    assert result == {"Uses $\\alpha$ here.": None, "No math here.": T + "No math here."}
+    assert list(cache.entries) == [("zh-CN", "No math here.")]
+
+
+# -- rate limits, errors, timeouts, concurrency ---------------------------------------------
+
+
+@pytest.mark.parametrize("translator", ["google", "libre", "mymemory"])
+async def test_too_many_requests_backs_off_then_succeeds(
+    server: FakeTranslateServer, make_service: Any, translator: str
+) -> None:
+    sleeps = Sleeps()
+    service = make_service(translator, sleep=sleeps, backoff=0.5)
+    server.fail_next(2, status=429)
+    result = await service.translate(["Hello world."], "zh-CN")
+    assert result == {"Hello world.": T + "Hello world."}
+    assert sleeps.delays == pytest.approx([0.5, 1.0], abs=0.05)
+    assert service.requests_sent == server.count() == 3
+
+
+async def test_backend_down_gives_up_and_papers_keep_originals(
+    server: FakeTranslateServer, make_service: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.mode = "error"
+    sleeps = Sleeps()
+    service = make_service(sleep=sleeps, attempts=3, max_workers=2)
+    papers = fixture_papers(10)
+    with caplog.at_level(logging.WARNING, logger="bot.translate"):
+        texts = await service.paper_texts(papers, "zh-CN")
+    for paper in papers:
+        text = texts[paper.arxiv_id]
+        assert text.translated is False
+        assert text.title == " ".join(paper.title.split())
+        assert text.abstract == " ".join(paper.abstract.split())
+        assert text.summary == text.summary_original
+    # Three failures in a row end the run, plus what the other worker already had under way;
+    # the remaining requests are never sent.
+    assert server.count() <= 3 + 1
+    assert len([r for r in caplog.records if "gave up" in r.getMessage()]) == 1
+
+
+async def test_timeout_bounds_a_slow_backend(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    server.latency = 1.5
+    service = make_service(timeout=0.2, attempts=1)
+    started = time.monotonic()
+    result = await service.translate(["Hello world."], "zh-CN")
+    assert result == {"Hello world.": None}
+    assert time.monotonic() - started < 1.0
+
+
+def test_socket_timeout_reaches_deep_translator(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    # The worker thread itself stops waiting (not only the event loop), so a hung backend
+    # cannot pin the thread pool.
+    server.latency = 1.5
+    service = make_service(timeout=0.2)
+    started = time.monotonic()
+    with pytest.raises(requests.exceptions.Timeout):
+        service._call_backend("zh-CN", "Hello world.")
+    assert time.monotonic() - started < 1.0
+
+
+async def test_deepl_key_never_reaches_the_log(
+    make_service: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    service = make_service("deepl", base_urls={"deepl": f"http://127.0.0.1:{port}/v2/"})
+    with caplog.at_level(logging.DEBUG):
+        result = await service.translate(["Hello world."], "zh-CN")
+    assert result == {"Hello world.": None}
+    assert "gave up" in caplog.text and "ConnectionError" in caplog.text
+    assert "test-key" not in caplog.text
+
+
+async def test_concurrency_is_bounded_by_max_workers(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    server.latency = 0.05
+    service = make_service(max_workers=3)
+    # Each text is too long to share a request, so there are many requests to run at once.
+    texts = [f"Paper {i}: " + "many words in a long abstract " * 45 for i in range(12)]
+    result = await service.translate(texts, "zh-CN")
+    assert all(value is not None for value in result.values())
+    assert server.count() == 12
+    assert 2 <= server.max_in_flight <= 3
+
+
+# -- papers and LLM summaries ---------------------------------------------------------------
+
+
+async def test_paper_texts_batch_titles_abstracts_and_summaries(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    papers = fixture_papers(20)
+    service = make_service()
+    texts = await service.paper_texts(papers, "zh-CN")
+    naive = 3 * len(papers)
+    assert server.count() < naive / 2, f"{server.count()} requests for {len(papers)} papers"
+    for paper in papers:
+        text = texts[paper.arxiv_id]
+        assert text.translated and text.language == "zh-CN"
+        assert text.title.startswith(T)
+        assert text.summary.startswith(T)
+        assert text.summary_original.rstrip("…") in " ".join(paper.abstract.split())
+
+
+async def test_llm_summary_is_used_and_cached(
+    server: FakeTranslateServer, make_service: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(
+        translator="google",
+        google_translate_url=server.google_url,
+        llm_base_url=server.llm_base_url,
+        llm_api_key="sk-very-secret",
+        llm_model="fake-model",
+    )
+    cache = MemoryTranslationCache()
+    papers = fixture_papers(4)
+    service = make_service(settings=settings, cache=cache)
+    with caplog.at_level(logging.DEBUG):
+        texts = await service.paper_texts(papers, "zh-CN")
+    sent_parts = {part for sent in server.texts() for part in re.split(r"\n?\[\[\d+\]\]\n", sent)}
+    for paper in papers:
+        text = texts[paper.arxiv_id]
+        assert text.translated
+        assert text.summary == "LLM: " + paper.title
+        assert text.summary_original  # the extractive English sentence, kept
+        # The extractive summary was not sent on its own (it is a sentence of the abstract).
+        assert mask(text.summary_original).text not in sent_parts
+    assert len(server.llm_requests) == len(papers)
+    request = server.llm_requests[0]
+    assert request["authorization"] == "Bearer sk-very-secret"
+    assert request["body"]["model"] == "fake-model"
+    assert "Simplified Chinese" in request["body"]["messages"][0]["content"]
+    assert "sk-very-secret" not in caplog.text
+    assert {b for _, b in cache.entries.values()} == {"google", "llm:fake-model"}
+    again = make_service(settings=settings, cache=cache)
+    assert await again.paper_texts(papers, "zh-CN") == texts
+    assert len(server.llm_requests) == len(papers) and again.llm_requests == 0
+
+
+async def test_llm_failure_falls_back_to_translated_extractive_summary(
+    server: FakeTranslateServer, make_service: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.llm_status = 503
+    settings = Settings(
+        translator="google",
+        google_translate_url=server.google_url,
+        llm_base_url=server.llm_base_url,
+        llm_model="fake-model",
+    )
+    papers = fixture_papers(6)
+    service = make_service(settings=settings, max_workers=1)
+    with caplog.at_level(logging.WARNING, logger="bot.translate"):
+        texts = await service.paper_texts(papers, "zh-CN")
+    for paper in papers:
+        text = texts[paper.arxiv_id]
+        assert text.translated
+        assert text.summary == T + as_sent(text.summary_original)
+    assert len(server.llm_requests) == 1  # an unavailable endpoint is not asked again this run
+    assert len([r for r in caplog.records if "LLM summaries" in r.getMessage()]) == 1
