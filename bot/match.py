@@ -148,18 +148,19 @@ def parse_keywords(text: str) -> tuple[list[Keyword], list[Keyword]]:
         if source[i] == '"':
             end = source.find('"', i + 1)
             end = n if end == -1 else end
-            value, phrase = " ".join(source[i + 1 : end].split()), True
+            value = " ".join(source[i + 1 : end].split())
             i = end + 1
         else:
             end = i
             while end < n and not source[end].isspace() and source[end] != ",":
                 end += 1
-            value, phrase = source[i:end], False
+            value = source[i:end]
             i = end
         value = value.strip(" '\"")
         if not value or not _tokens(value).words:
             continue
-        keyword = Keyword(value, phrase=phrase or len(_tokens(value).words) > 1)
+        # Quotes make a phrase; a quoted single word is just a word.
+        keyword = Keyword(value, phrase=len(_tokens(value).words) > 1)
         target = excludes if negative else includes
         if keyword not in target:
             target.append(keyword)

@@ -98,7 +98,7 @@ def test_parse_keywords_words_phrases_and_exclusions() -> None:
 
 
 def test_parse_keywords_typographic_quotes_commas_and_unclosed_quote() -> None:
-    includes, excludes = parse_keywords("“vision language”, nerf, -“toy”  \"open ended")
+    includes, excludes = parse_keywords('“vision language”, nerf, -“toy”  "open ended')
     assert includes == [
         Keyword("vision language", phrase=True),
         Keyword("nerf"),
@@ -132,7 +132,12 @@ CASES = [
         False,
     ),
     ("whole archive", Interests(frozenset({"cs"})), paper(categories=("cs.RO",)), True),
-    ("alias eess.SY = cs.SY", Interests(frozenset({"cs.SY"})), paper(categories=("eess.SY",)), True),
+    (
+        "alias eess.SY = cs.SY",
+        Interests(frozenset({"cs.SY"})),
+        paper(categories=("eess.SY",)),
+        True,
+    ),
     (
         "replacement off by default",
         Interests(CV),
@@ -204,15 +209,15 @@ CASES = [
 
 
 @pytest.mark.parametrize(("description", "interests", "item", "expected"), CASES)
-def test_matching_table(description: str, interests: Interests, item: Paper, expected: bool) -> None:
+def test_matching_table(
+    description: str, interests: Interests, item: Paper, expected: bool
+) -> None:
     assert bool(match_paper(item, interests)) is expected, description
 
 
 def test_reasons_say_why() -> None:
     interests = Interests(CV, keywords=(kw("anomaly"), kw("video")), authors=("Ada Lovelace",))
-    reasons = match_paper(
-        paper(title="Anomaly detection", abstract="In video streams."), interests
-    )
+    reasons = match_paper(paper(title="Anomaly detection", abstract="In video streams."), interests)
     assert [(r.kind, r.value, r.where) for r in reasons] == [
         (ReasonKind.CATEGORY, "cs.CV", ""),
         (ReasonKind.KEYWORD, "anomaly", "title"),
@@ -268,8 +273,10 @@ def test_ledger_hides_sent_papers_and_marks_new_versions() -> None:
     plain = Interests(CV)
     with_replacements = Interests(CV, include_replacements=True)
     sent = {"2403.00001": 1}
-    assert [e.paper.arxiv_id for e in build_digest([v1, other], plain, announced=None,
-                                                   sent_versions=sent).entries] == ["2403.00002"]
+    assert [
+        e.paper.arxiv_id
+        for e in build_digest([v1, other], plain, announced=None, sent_versions=sent).entries
+    ] == ["2403.00002"]
     assert build_digest([v2], plain, announced=None, sent_versions=sent).entries == ()
     entries = build_digest([v2], with_replacements, announced=None, sent_versions=sent).entries
     assert len(entries) == 1
@@ -294,14 +301,16 @@ papers_strategy = st.builds(
     title=word_text,
     abstract=word_text,
     categories=st.lists(categories, min_size=1, max_size=3, unique=True).map(tuple),
-    authors=st.lists(st.sampled_from(["Ada Lovelace", "Grace Hopper", "Alan Turing"]),
-                     min_size=1, max_size=2).map(tuple),
+    authors=st.lists(
+        st.sampled_from(["Ada Lovelace", "Grace Hopper", "Alan Turing"]), min_size=1, max_size=2
+    ).map(tuple),
     announce_type=st.sampled_from(list(AnnounceType)),
 )
 interests_strategy = st.builds(
     Interests,
-    categories=st.frozensets(st.sampled_from(["cs.CV", "cs.LG", "stat", "cs.SY", "math"]),
-                             max_size=3),
+    categories=st.frozensets(
+        st.sampled_from(["cs.CV", "cs.LG", "stat", "cs.SY", "math"]), max_size=3
+    ),
     keywords=st.lists(st.sampled_from(WORDS).map(kw), max_size=3).map(tuple),
     excludes=st.lists(st.sampled_from(WORDS).map(kw), max_size=2).map(tuple),
     authors=st.lists(st.sampled_from(["Grace Hopper", "Turing"]), max_size=1).map(tuple),
@@ -320,8 +329,10 @@ def test_properties_of_every_digest(papers: list[Paper], interests: Interests) -
     for entry in digest.entries:
         text = f"{entry.paper.title} {entry.paper.abstract}"
         # An exclude always wins.
-        assert not any(keyword_in(k, entry.paper.title) or keyword_in(k, entry.paper.abstract)
-                       for k in interests.excludes)
+        assert not any(
+            keyword_in(k, entry.paper.title) or keyword_in(k, entry.paper.abstract)
+            for k in interests.excludes
+        )
         # Every shown paper satisfies the rules and says why.
         assert entry.reasons
         by_author = any(r.kind is ReasonKind.AUTHOR for r in entry.reasons)

@@ -43,8 +43,16 @@ def test_new_database_is_migrated_private_wal_and_enforces_foreign_keys(tmp_path
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     tables = set(store.db.table_names())
-    assert {"chats", "subscriptions", "papers", "announcements", "translations", "deliveries",
-            "fetch_log", "category_state"} <= tables
+    assert {
+        "chats",
+        "subscriptions",
+        "papers",
+        "announcements",
+        "translations",
+        "deliveries",
+        "fetch_log",
+        "category_state",
+    } <= tables
     with pytest.raises(Exception, match="FOREIGN KEY"):
         store.db.execute(
             "INSERT INTO subscriptions (chat_id, kind, value, created_at) VALUES (1, 'keyword', 'x', '')"
@@ -98,11 +106,15 @@ def test_announcement_round_trip_keeps_order_and_newest_version(store: Store) ->
     assert papers.announcement_counts(store, day) == {"cs.CV": {"new": 2}, "cs.LG": {"cross": 1}}
     # An older version seen later never overwrites a newer one.
     papers.save_announcement(
-        store, date(2024, 3, 27), [make_paper("2403.00001", 3, "v3")],
+        store,
+        date(2024, 3, 27),
+        [make_paper("2403.00001", 3, "v3")],
         [("cs.CV", "2403.00001", AnnounceType.REPLACE)],
     )
     papers.save_announcement(
-        store, date(2024, 3, 28), [make_paper("2403.00001", 2, "v2")],
+        store,
+        date(2024, 3, 28),
+        [make_paper("2403.00001", 2, "v2")],
         [("cs.CV", "2403.00001", AnnounceType.REPLACE)],
     )
     latest = papers.announced_papers(store, date(2024, 3, 28))[0]
@@ -112,7 +124,10 @@ def test_announcement_round_trip_keeps_order_and_newest_version(store: Store) ->
 def test_translation_cache_round_trip(store: Store) -> None:
     cache = SqliteTranslationCache(store)
     cache.put_many("zh-CN", {"Hello": "你好", "World": "世界"}, "google")
-    assert cache.get_many(["Hello", "World", "Missing"], "zh-CN") == {"Hello": "你好", "World": "世界"}
+    assert cache.get_many(["Hello", "World", "Missing"], "zh-CN") == {
+        "Hello": "你好",
+        "World": "世界",
+    }
     assert cache.get_many(["Hello"], "ja") == {}
     many = {f"text {i}": f"译 {i}" for i in range(1500)}
     cache.put_many("zh-CN", many, "google")
@@ -120,20 +135,29 @@ def test_translation_cache_round_trip(store: Store) -> None:
 
 
 def test_chats_subscriptions_and_interests(store: Store) -> None:
-    chat = chats.ensure_chat(store, 42, language="zh-CN", timezone="Asia/Shanghai",
-                             delivery_time="09:00")
+    chat = chats.ensure_chat(
+        store, 42, language="zh-CN", timezone="Asia/Shanghai", delivery_time="09:00"
+    )
     assert chat.active and not chat.paused and chat.include_cross and not chat.include_replacements
     # A second ensure keeps the settings.
     chats.update_chat(store, 42, language="en")
-    assert chats.ensure_chat(store, 42, language="zh-CN", timezone="UTC",
-                             delivery_time="08:00").language == "en"
-    added = chats.add_subscriptions(store, 42, [
-        chats.Subscription("category", "cs.CV"),
-        chats.Subscription("keyword", "anomaly detection", phrase=True),
-        chats.Subscription("exclude", "survey"),
-        chats.Subscription("author", "Yann LeCun"),
-        chats.Subscription("category", "cs.CV"),
-    ])
+    assert (
+        chats.ensure_chat(
+            store, 42, language="zh-CN", timezone="UTC", delivery_time="08:00"
+        ).language
+        == "en"
+    )
+    added = chats.add_subscriptions(
+        store,
+        42,
+        [
+            chats.Subscription("category", "cs.CV"),
+            chats.Subscription("keyword", "anomaly detection", phrase=True),
+            chats.Subscription("exclude", "survey"),
+            chats.Subscription("author", "Yann LeCun"),
+            chats.Subscription("category", "cs.CV"),
+        ],
+    )
     assert added == 4
     interests = chats.interests_of(chats.get_chat(store, 42), chats.subscriptions(store, 42))  # type: ignore[arg-type]
     assert interests.categories == frozenset({"cs.CV"})
@@ -155,18 +179,30 @@ def test_ledger_keeps_one_row_per_chat_and_paper(store: Store) -> None:
     deliveries.record_delivery(store, 1, "2403.00001", 1, date(2024, 3, 26), 10)
     deliveries.record_delivery(store, 1, "2403.00001", 2, date(2024, 3, 27), 11)
     deliveries.record_delivery(store, 1, "2403.00001", 1, date(2024, 3, 28), 12)
-    assert deliveries.delivered_versions(store, 1, ["2403.00001", "2403.00009"]) == {"2403.00001": 2}
+    assert deliveries.delivered_versions(store, 1, ["2403.00001", "2403.00009"]) == {
+        "2403.00001": 2
+    }
     assert store.db.execute("SELECT COUNT(*) FROM deliveries").fetchone()[0] == 1
 
 
 def test_fetch_log_validators_come_from_the_last_stored_response(store: Store) -> None:
     url = "http://127.0.0.1/rss/cs.CV"
     assert fetchlog.validators(store, url) == (None, None)
-    fetchlog.record_fetch(store, url=url, categories=["cs.CV"], started_at="t", status="ok",
-                          http_status=200, etag='"a"', last_modified="Tue", items=3,
-                          announced=date(2024, 3, 26))
-    fetchlog.record_fetch(store, url=url, categories=["cs.CV"], started_at="t", status="error",
-                          error="boom")
+    fetchlog.record_fetch(
+        store,
+        url=url,
+        categories=["cs.CV"],
+        started_at="t",
+        status="ok",
+        http_status=200,
+        etag='"a"',
+        last_modified="Tue",
+        items=3,
+        announced=date(2024, 3, 26),
+    )
+    fetchlog.record_fetch(
+        store, url=url, categories=["cs.CV"], started_at="t", status="error", error="boom"
+    )
     assert fetchlog.validators(store, url) == ('"a"', "Tue")
     last = fetchlog.last_fetch(store)
     assert last is not None and last.status == "error" and last.error == "boom"
