@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 
 
-class AnnounceType(str, Enum):
+class AnnounceType(StrEnum):
     """How arXiv announced a paper in a category's feed."""
 
     NEW = "new"
@@ -109,7 +109,7 @@ class Interests:
     include_replacements: bool = False
 
 
-class ReasonKind(str, Enum):
+class ReasonKind(StrEnum):
     """Why a paper is in a digest."""
 
     CATEGORY = "category"

@@ -10,12 +10,18 @@ import re
 
 # Words after which a period does not end a sentence.
 _ABBREVIATIONS = frozenset(
-    """e.g i.e etc al vs cf fig figs eq eqs ref refs sec secs no nos approx resp dr mr mrs ms prof
-    st jr sr inc ltd co corp dept univ vol pp ch et viz ca""".split()
+    {
+        *("e.g", "i.e", "etc", "al", "vs", "cf", "fig", "figs", "eq", "eqs", "ref", "refs"),
+        *("sec", "secs", "no", "nos", "approx", "resp", "dr", "mr", "mrs", "ms", "prof", "st"),
+        *("jr", "sr", "inc", "ltd", "co", "corp", "dept", "univ", "vol", "pp", "ch", "et"),
+        *("viz", "ca"),
+    }
 )
 _MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+?\$", re.DOTALL)
 # A candidate boundary: end punctuation, optional closing quote/bracket, whitespace.
-_BOUNDARY = re.compile(r"([.!?。！？])([\"')\]]*)(\s+|(?<=[。！？]))")
+# arXiv abstracts sometimes lose the space after a period ("motifs.This"): a lowercase word, a
+# period and a capitalised word is a boundary too.
+_BOUNDARY = re.compile(r"([.!?。！？])([\"')\]]*)(\s+|(?<=[。！？])|(?<=[a-z]{2}\.)(?=[A-Z][a-z]))")
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -89,10 +95,11 @@ def cut_text(text: str, limit: int, ellipsis: str = "…") -> str:
     if kept and len(kept) >= budget // 2:
         return f"{kept} {ellipsis}"
     spans = _math_spans(text)
-    cut = budget
+    room = max(limit - len(ellipsis), 0)
+    cut = room
     while cut > 0 and (not text[cut].isspace() or _inside(cut, spans)):
         cut -= 1
     if cut == 0:
         # One enormous word (or formula): a hard cut is the only way to respect the limit.
-        return text[:budget] + ellipsis
+        return text[:room] + ellipsis
     return text[:cut].rstrip(" ,;:") + ellipsis

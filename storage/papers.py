@@ -129,7 +129,8 @@ def announced_papers(
         params,
     )
     columns = [c[0] for c in rows.description]
-    return [_paper(row, row["announce_type"]) for row in (dict(zip(columns, r)) for r in rows)]
+    records = (dict(zip(columns, r, strict=True)) for r in rows)
+    return [_paper(row, row["announce_type"]) for row in records]
 
 
 def announcement_counts(store: Store, announced: date) -> dict[str, dict[str, int]]:

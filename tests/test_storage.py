@@ -55,7 +55,8 @@ def test_new_database_is_migrated_private_wal_and_enforces_foreign_keys(tmp_path
     } <= tables
     with pytest.raises(Exception, match="FOREIGN KEY"):
         store.db.execute(
-            "INSERT INTO subscriptions (chat_id, kind, value, created_at) VALUES (1, 'keyword', 'x', '')"
+            "INSERT INTO subscriptions (chat_id, kind, value, created_at)"
+            " VALUES (1, 'keyword', 'x', '')"
         )
 
 

@@ -193,7 +193,7 @@ class Taxonomy:
         return [(self._groups.get(g, g), codes) for g, codes in sorted(by_group.items())]
 
     def display_name(self, code: str) -> str:
-        """`cs.CV — Computer Vision and Pattern Recognition`; unknown codes come back as they are."""
+        """`cs.CV — Computer Vision and Pattern Recognition`; unknown codes are returned as is."""
         category = self._categories.get(code)
         if category is not None and (category.archive != code or not self.is_archive(code)):
             return f"{code} — {category.name}"
