@@ -1,0 +1,261 @@
+"""Rendering: Telegram HTML within Telegram's rules, the Markdown export in the samples' shape."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.match import build_digest
+from bot.models import (
+    AnnounceType,
+    Digest,
+    DigestEntry,
+    Interests,
+    Paper,
+    PaperText,
+    Reason,
+    ReasonKind,
+)
+from bot.render.labels import labels
+from bot.render.latex import latex_to_text
+from bot.render.markdown import render_markdown
+from bot.render.telegram import (
+    MESSAGE_LIMIT,
+    render_digest,
+    render_entry,
+    render_overview,
+    render_text,
+    telegram_length,
+)
+from bot.sources.fetch import load_feed_file
+from tests.telegram_html import check_telegram_html
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SAMPLES = Path(__file__).parent / "samples"
+
+
+@pytest.mark.parametrize(
+    ("latex", "text"),
+    [
+        (r"$\alpha$-stable laws", "α-stable laws"),
+        (r"rank $M$ matrices", "rank M matrices"),
+        (r"Poincar\'e inequality", "Poincaré inequality"),
+        (r"\textbf{bold} claim", "bold claim"),
+        (r"$x^2$ and $x_{i}$", "x² and xᵢ"),
+        (r"$\mathcal{O}(n^3)$ time", "𝒪(n³) time"),
+        (r"$\ell_1$ penalty", "ℓ₁ penalty"),
+        (r"50\% of data", "50% of data"),
+        ("plain_text with under_scores", "plain_text with under_scores"),
+        ("a < b & c", "a < b & c"),
+    ],
+)
+def test_latex_to_unicode(latex: str, text: str) -> None:
+    assert latex_to_text(latex) == text
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab $\\{}^_%&<>αx12")), max_size=60))
+def test_latex_never_raises(text: str) -> None:
+    assert isinstance(latex_to_text(text), str)
+
+
+def chinese(paper: Paper) -> PaperText:
+    """A long 'translation' (two CJK characters per word) to stress the limits."""
+    return PaperText(
+        title="译" + paper.title,
+        abstract="这是" * len(paper.abstract.split()) + "。",
+        summary="一句话总结。",
+        language="zh-CN",
+    )
+
+
+def test_every_fixture_entry_is_valid_telegram_html_within_the_limit() -> None:
+    feed = load_feed_file(FIXTURES / "rss-stat-2024-03-26.xml")
+    digest = build_digest(
+        feed.papers,
+        Interests(frozenset({"stat"}), include_replacements=True),
+        announced=feed.announced,
+        cap=500,
+    )
+    assert len(digest.entries) == 123
+    texts = {e.paper.arxiv_id: chinese(e.paper) for e in digest.entries}
+    messages = render_digest(digest, texts, "zh-CN")
+    assert len(messages) > 123  # the overview of 123 papers takes several messages
+    for message in messages:
+        assert check_telegram_html(message) is None, message[:200]
+        assert telegram_length(message) <= MESSAGE_LIMIT
+
+
+def worst_paper() -> Paper:
+    abstract = " ".join(
+        f"Sentence {i} has <tags> & $\\alpha_{{{i}}}$ math, \\textbf{{bold}} and a_b."
+        for i in range(300)
+    )
+    return Paper(
+        arxiv_id="2403.99999",
+        version=3,
+        title="A <b>title</b> & $\\beta$ " * 20,
+        abstract=abstract,
+        authors=tuple(f"Author {i} (Lab <{i}>, City & Co)" for i in range(300)),
+        categories=("cs.CV", "cs.LG"),
+        announce_type=AnnounceType.REPLACE_CROSS,
+    )
+
+
+def test_worst_case_entry_is_cut_at_boundaries_and_stays_valid() -> None:
+    paper = worst_paper()
+    entry = DigestEntry(paper, (Reason(ReasonKind.KEYWORD, "a <weird> & kw", "title"),))
+    for text in (chinese(paper), PaperText(paper.title, paper.abstract, "", "zh-CN", False)):
+        message = render_entry(entry, text, "zh-CN", 1)
+        assert check_telegram_html(message) is None
+        assert telegram_length(message) <= MESSAGE_LIMIT
+        assert "&lt;b&gt;title&lt;/b&gt;" in message and "<b>title" not in message
+        assert "… +292" in message  # 300 authors shortened
+        assert "…</blockquote>" in message  # the abstract was shortened, visibly
+        assert "新版本 v3" in message
+
+
+def test_untranslated_entry_says_so_and_shows_the_abstract_once() -> None:
+    paper = load_feed_file(FIXTURES / "rss-stat-2024-03-26.xml").papers[0]
+    entry = DigestEntry(paper, (Reason(ReasonKind.CATEGORY, "stat.ML"),))
+    text = PaperText(paper.title, paper.abstract, "A summary.", "zh-CN", translated=False)
+    message = render_entry(entry, text, "zh-CN", 1)
+    assert labels("zh-CN").translation_unavailable in message
+    assert message.count("<blockquote expandable>") == 1
+    assert '<a href="https://arxiv.org/pdf/2403.15527">PDF</a>' in message
+    assert "分类 stat.ML" in message
+
+
+def test_overview_splits_at_entry_boundaries() -> None:
+    paper = worst_paper()
+    entries = tuple(
+        DigestEntry(Paper(**{**paper.__dict__, "arxiv_id": f"2403.{i:05d}"}), ()) for i in range(20)
+    )
+    digest = Digest(announced=date(2024, 3, 26), entries=entries, total=35)
+    texts = {e.paper.arxiv_id: chinese(e.paper) for e in entries}
+    messages = render_overview(digest, texts, "en")
+    assert len(messages) >= 2
+    for message in messages:
+        assert check_telegram_html(message) is None
+    joined = "\n".join(messages)
+    assert all(f"\n{i}. <a" in joined for i in range(1, 21))
+    assert "15 more" in messages[-1]
+
+
+def test_empty_digest_renders_a_short_note() -> None:
+    digest = Digest(announced=date(2024, 3, 26), entries=(), total=0)
+    assert render_overview(digest, {}, "en") == [
+        "<b>arXiv digest · 2024-03-26 · 0 papers</b>\nNo new papers matched your subscriptions."
+    ]
+    assert "# Summary" in render_markdown(digest, {}, "en")
+    assert "No new papers" in render_text(digest, {}, "en")
+
+
+text_strategy = st.text(min_size=1, max_size=3000)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    text_strategy,
+    text_strategy,
+    st.lists(st.text(min_size=1, max_size=80), min_size=1, max_size=40),
+)
+def test_any_text_renders_valid_messages(title: str, abstract: str, authors: list[str]) -> None:
+    paper = Paper("2403.00001", 1, title, abstract, tuple(authors), ("cs.CV",))
+    entry = DigestEntry(paper, (Reason(ReasonKind.KEYWORD, title[:20], "title"),))
+    text = PaperText(title + title, abstract + abstract, abstract[:300], "zh-CN")
+    digest = Digest(announced=None, entries=(entry,), total=1)
+    for message in render_digest(digest, {paper.arxiv_id: text}, "zh-CN"):
+        if message.strip():
+            assert check_telegram_html(message) is None
+        assert telegram_length(message) <= MESSAGE_LIMIT
+
+
+# The Markdown export against the sample -------------------------------------------------------
+
+SAMPLE_1 = [
+    (
+        "2403.11083",
+        "Customizing Visual-Language Foundation Models for Multi-modal Anomaly Detection"
+        " and Reasoning",
+        "为多模态异常检测和推理定制视觉-语言基础模型",
+    ),
+    (
+        "2403.09948",
+        "RadCLIP: Enhancing Radiologic Image Analysis through Contrastive "
+        "Language-Image Pre-training",
+        "RadCLIP: 通过对比语言图像预训练增强放射学图像分析",
+    ),
+    (
+        "2311.16515",
+        "Word4Per: Zero-shot Composed Person Retrieval",
+        "Word4Per: Zero-shot组合人员检索",
+    ),
+    (
+        "2305.04095",
+        "Gradient Leakage Defense with Key-Lock Module for Federated Learning.",
+        "基于密钥锁模块的联邦学习梯度泄露防御",
+    ),
+]
+
+
+def sample_digest() -> tuple[Digest, dict[str, PaperText]]:
+    entries = []
+    texts = {}
+    for arxiv_id, title, translated in SAMPLE_1:
+        paper = Paper(arxiv_id, 1, title, f"Abstract of {arxiv_id}.", ("A",), ("cs.CV",))
+        entries.append(DigestEntry(paper, (Reason(ReasonKind.CATEGORY, "cs.CV"),)))
+        texts[arxiv_id] = PaperText(
+            translated, f"{arxiv_id} 的摘要。", f"{arxiv_id} 的总结。", "zh-CN"
+        )
+    return Digest(announced=date(2024, 3, 26), entries=tuple(entries), total=4), texts
+
+
+def shape(line: str) -> str:
+    """A line's structural kind, the way the sample is laid out."""
+    if line.startswith("# "):
+        return "heading"
+    if line.startswith("| ---"):
+        return "rule"
+    if line.startswith("| Ref"):
+        return "header"
+    if line.startswith("| [^"):
+        return "row"
+    if line.startswith("[^"):
+        return "footnote"
+    if line == "    ":
+        return "indent-blank"
+    if line.startswith("    ["):
+        return "indent-link"
+    if line.startswith("    "):
+        return "indent-text"
+    return "blank" if not line else "text"
+
+
+def test_markdown_export_has_the_structure_of_the_sample() -> None:
+    sample = (FIXTURES.parent / "samples" / "sample-digest-1.md").read_text(encoding="utf-8")
+    digest, texts = sample_digest()
+    ours = render_markdown(digest, texts, "zh-CN")
+    assert [shape(line) for line in ours.split("\n")] == [
+        shape(line) for line in sample.split("\n")
+    ]
+    assert ours.startswith("# 摘要\n\n| Ref | Title | Summary |\n| --- | --- | --- |\n")
+    assert "| [^1] | [Customizing Visual-Language" in ours
+    assert "(https://arxiv.org/abs/2403.11083) | 2403.11083 的总结。 |" in ours
+    assert "\n# 详细\n\n[^1]: 为多模态异常检测和推理定制视觉-语言基础模型\n" in ours
+
+
+def test_markdown_headings_follow_the_language_and_cells_are_escaped() -> None:
+    digest, texts = sample_digest()
+    paper = digest.entries[0].paper
+    tricky = Paper(paper.arxiv_id, 1, "A | B [C] title", paper.abstract, ("A",), ("cs.CV",))
+    digest = Digest(digest.announced, (DigestEntry(tricky, ()),), 1)
+    texts = {tricky.arxiv_id: PaperText("T", "X", "one | two\nthree", "en")}
+    ours = render_markdown(digest, texts, "en")
+    assert ours.startswith("# Summary\n")
+    assert "# Details" in ours
+    assert "[A \\| B \\[C\\] title](https://arxiv.org/abs/2403.11083)" in ours
+    assert "| one \\| two three |" in ours
