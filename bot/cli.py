@@ -14,7 +14,7 @@ from bot.match import DEFAULT_CAP, build_digest
 from bot.models import Feed, Interests, Keyword
 from bot.render.markdown import render_markdown
 from bot.render.telegram import render_digest, render_text
-from bot.sources.fetch import FetchError, fetch_feed, fetch_url, load_feed_file
+from bot.sources.fetch import FetchError, feed_url, fetch_url, load_feed_file
 from bot.sources.rss import FeedError
 from bot.sources.taxonomy import get_taxonomy
 from bot.translate import MemoryTranslationCache, TranslationCache, TranslationService
@@ -68,15 +68,14 @@ def interests_from_args(args: argparse.Namespace) -> Interests:
 
 
 async def _load_feed(settings: Settings, source: str | None, categories: Sequence[str]) -> Feed:
-    if source is None:
-        if not categories:
+    if source is None or source.startswith(("http://", "https://")):
+        if source is None and not categories:
             raise UsageError("give --category (or --feed FILE_OR_URL) to know what to fetch")
-        result = await fetch_feed(settings.arxiv_rss_url, categories)
+        url = source or feed_url(settings.arxiv_rss_url, categories)
+        result = await fetch_url(url, requested=categories)
         if result.feed is None:
-            raise UsageError("arXiv answered 304 Not Modified to an unconditional request")
+            raise UsageError(f"{url} answered 304 Not Modified to an unconditional request")
         return result.feed
-    if source.startswith(("http://", "https://")):
-        return await fetch_url(source, requested=categories)
     path = Path(source)
     if not path.is_file():
         raise UsageError(f"--feed {source}: no such file")
@@ -177,9 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--feed", metavar="FILE_OR_URL", help="a saved feed or a feed URL")
     digest.add_argument("--lang", help="digest language (default TRANSLATE_TO)")
     digest.add_argument("--translator", choices=TRANSLATORS, help="override TRANSLATOR")
-    digest.add_argument(
-        "--format", choices=("markdown", "text", "telegram"), default="markdown"
-    )
+    digest.add_argument("--format", choices=("markdown", "text", "telegram"), default="markdown")
     digest.add_argument("--max", type=int, default=DEFAULT_CAP, help="cap on papers shown")
     digest.add_argument("--no-cross", action="store_true", help="leave out cross-lists")
     digest.add_argument("--replacements", action="store_true", help="include new versions")

@@ -1,0 +1,219 @@
+"""The command line as a person runs it: `python -m bot digest|fetch`, in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.feed_server import FeedServer
+from tests.fakes.translate_server import FakeTranslateServer
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).parent.parent
+STAT = FIXTURES / "rss-stat-2024-03-26.xml"
+OLD = FIXTURES / "rss-old-rdf-cs-2018-08-30.rdf"
+
+
+def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TELEGRAM_", "TRANSLAT", "ARXIV_", "DATABASE_", "LLM_"))
+    }
+    environment.update({"PYTHONPATH": str(ROOT), "DATABASE_PATH": str(cwd / "bot.sqlite3")})
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_digest_from_a_feed_file_prints_the_markdown_export(tmp_path: Path) -> None:
+    result = run(
+        [
+            "digest",
+            "--feed",
+            str(STAT),
+            "--category",
+            "stat.ML",
+            "--keyword",
+            "conformal prediction",
+            "--translator",
+            "none",
+        ],
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("# 摘要\n\n| Ref | Title | Summary |\n| --- | --- | --- |\n")
+    assert "[Conformal online model aggregation](https://arxiv.org/abs/2403.15527)" in out
+    assert "\n# 详细\n\n[^1]: " in out
+    assert out.count("[^") == 2 * out.count("| [^")
+    assert "Announce Type" not in out
+
+
+def test_digest_text_format_on_the_old_feed(tmp_path: Path) -> None:
+    result = run(
+        [
+            "digest",
+            "--feed",
+            str(OLD),
+            "--category",
+            "cs.LG",
+            "--lang",
+            "en",
+            "--translator",
+            "none",
+            "--format",
+            "text",
+            "--max",
+            "3",
+        ],
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("arXiv digest · 2018-08-30 · ")
+    assert "1. " in result.stdout and "4. " not in result.stdout
+    assert "more" in result.stdout
+
+
+def test_digest_translates_once_and_the_second_run_sends_nothing(tmp_path: Path) -> None:
+    with FakeTranslateServer() as translator:
+        env = {
+            "TRANSLATOR": "libre",
+            "LIBRETRANSLATE_URL": translator.libre_url,
+            "LIBRE_API_KEY": "test",
+        }
+        args = [
+            "digest",
+            "--feed",
+            str(STAT),
+            "--category",
+            "stat.ML",
+            "--keyword",
+            "conformal prediction",
+        ]
+        first = run(args, tmp_path, **env)
+        assert first.returncode == 0, first.stderr
+        sent = translator.count()
+        assert 0 < sent <= 4  # 2 papers × (title, abstract, summary) batched
+        assert "[^1]: 译:Conformal online model aggregation" in first.stdout
+        second = run(args, tmp_path, **env)
+        assert second.returncode == 0, second.stderr
+        assert translator.count() == sent  # all from the SQLite cache
+        assert second.stdout == first.stdout
+
+
+def test_translation_backend_down_still_prints_the_digest_with_originals(tmp_path: Path) -> None:
+    with FakeTranslateServer() as translator:
+        translator.mode = "error"
+        result = run(
+            ["digest", "--feed", str(STAT), "--category", "stat.ML", "--keyword", "conformal"],
+            tmp_path,
+            TRANSLATOR="libre",
+            LIBRETRANSLATE_URL=translator.libre_url,
+            LIBRE_API_KEY="test",
+        )
+    assert result.returncode == 0, result.stderr
+    assert "翻译暂不可用" in result.stdout
+    assert "Conformal online model aggregation" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["digest", "--feed", str(STAT), "--category", "cs.CVV"], "did you mean cs.CV"),
+        (["digest", "--feed", str(STAT)], "nothing to match"),
+        (["digest", "--feed", "missing.xml", "--category", "cs.CV"], "no such file"),
+    ],
+)
+def test_wrong_input_is_one_clear_line(tmp_path: Path, args: list[str], message: str) -> None:
+    result = run([*args, "--translator", "none"], tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_broken_feed_file_is_a_clear_error(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xml"
+    broken.write_bytes(STAT.read_bytes()[:5000])
+    result = run(
+        ["digest", "--feed", str(broken), "--category", "stat", "--translator", "none"], tmp_path
+    )
+    assert result.returncode == 1
+    assert "feed error" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_empty_feed_is_no_announcement(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.xml"
+    empty.write_bytes(STAT.read_bytes().split(b"<item>", 1)[0] + b"</channel></rss>")
+    result = run(
+        ["digest", "--feed", str(empty), "--category", "stat", "--translator", "none"], tmp_path
+    )
+    assert result.returncode == 2
+    assert "no announcement" in result.stderr
+
+
+@pytest.fixture
+def feeds() -> Iterator[FeedServer]:
+    with FeedServer() as server:
+        server.route("/rss/stat", STAT.read_bytes())
+        yield server
+
+
+def test_fetch_stores_and_prints_counts_then_uses_a_conditional_get(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    first = run(["fetch", "--category", "stat"], tmp_path, ARXIV_RSS_URL=feeds.base_url)
+    assert first.returncode == 0, first.stderr
+    assert "announcement 2024-03-26: 123 papers (new announcement)" in first.stdout
+    stat_row = next(line for line in first.stdout.splitlines() if line.startswith("stat "))
+    assert stat_row.split()[1:] == ["35", "27", "41", "20", "123"]
+    second = run(["fetch", "--category", "stat"], tmp_path, ARXIV_RSS_URL=feeds.base_url)
+    assert second.returncode == 0, second.stderr
+    assert "not modified" in second.stdout
+    assert "If-None-Match" in feeds.requests[1][1]
+
+
+def test_digest_from_a_feed_url(tmp_path: Path, feeds: FeedServer) -> None:
+    result = run(
+        [
+            "digest",
+            "--feed",
+            feeds.url("/rss/stat"),
+            "--category",
+            "stat.ML",
+            "--keyword",
+            "conformal",
+            "--translator",
+            "none",
+        ],
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "2403.15527" in result.stdout
+
+
+def test_fetch_without_subscriptions_says_what_to_do(tmp_path: Path) -> None:
+    result = run(["fetch"], tmp_path)
+    assert result.returncode == 2
+    assert "--category" in result.stderr
+
+
+def test_run_without_a_token_is_one_clear_line(tmp_path: Path) -> None:
+    result = run([], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "TELEGRAM_BOT_TOKEN is not set: put it in the environment or in .env "
+        "(see .env.example) and start again."
+    )
