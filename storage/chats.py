@@ -52,7 +52,7 @@ _EDITABLE = {f.name for f in fields(Chat)} - {"chat_id", "created_at", "updated_
 
 
 def _chat(row: dict[str, Any]) -> Chat:
-    values = {k: (bool(v) if k in _BOOLEAN else v) for k, v in row.items()}
+    values: dict[str, Any] = {k: (bool(v) if k in _BOOLEAN else v) for k, v in row.items()}
     return Chat(**values)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def _squash(text: str) -> str:
 class Taxonomy:
     """Lookups over the taxonomy data; build it once with `get_taxonomy()`."""
 
-    def __init__(self, data: dict[str, dict]) -> None:  # type: ignore[type-arg]
+    def __init__(self, data: dict[str, Any]) -> None:
         self._categories = {
             code: Category(code, item["name"], item["archive"], bool(item["active"]))
             for code, item in data["categories"].items()

@@ -1,0 +1,22 @@
+"""`python -m bench [--quick]`: run every benchmark and print one line per figure."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from bench import translation
+
+
+def main() -> None:
+    """Run the benchmarks in sequence; each prints its own figures."""
+    parser = argparse.ArgumentParser(prog="bench")
+    parser.add_argument("--quick", action="store_true", help="smaller inputs, for a fast check")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    for line in translation.run(quick=args.quick):
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
