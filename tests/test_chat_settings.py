@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -84,7 +86,5 @@ def test_timezone_near_miss_suggests() -> None:
 @given(st.text(max_size=30))
 def test_parsers_raise_only_setting_errors(text: str) -> None:
     for parse in (parse_language, parse_time, parse_timezone):
-        try:
+        with contextlib.suppress(SettingError):
             parse(text)
-        except SettingError:
-            pass
