@@ -1,0 +1,32 @@
+"""Telegram commands and buttons: thin functions that parse input, call bot/ and storage/, reply.
+
+`register` wires them into the Application built by `bot.app`.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from handlers import browser, start, subscriptions
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg,unused-ignore]
+    """Add every command and button handler; unknown commands get a pointer to /help."""
+    commands = {
+        "start": start.start,
+        "help": start.help_command,
+        "stop": start.stop,
+        "subscribe": subscriptions.subscribe,
+        "keyword": subscriptions.keyword,
+        "keywords": subscriptions.keyword,
+        "author": subscriptions.author,
+        "unsubscribe": subscriptions.unsubscribe,
+        "list": subscriptions.list_subscriptions,
+    }
+    for name, callback in commands.items():
+        application.add_handler(CommandHandler(name, callback))
+    application.add_handler(
+        CallbackQueryHandler(subscriptions.unsubscribe_button, pattern=r"^unsub:")
+    )
+    application.add_handler(CallbackQueryHandler(browser.browser_button, pattern=r"^br:"))
+    application.add_handler(MessageHandler(filters.COMMAND, start.unknown_command))

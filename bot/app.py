@@ -1,0 +1,138 @@
+"""Builds the Telegram Application once: base URL, defaults, rate limiter, handlers, commands.
+
+python-telegram-bot puts the token in every request URL, and httpx logs request URLs at INFO, so
+logging is set up here before anything talks to Telegram.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
+from telegram.ext import AIORateLimiter, Application, CallbackContext, Defaults
+
+from bot.config import Settings
+from bot.translate import TranslationService
+from storage.database import Store, open_store
+from storage.translations import SqliteTranslationCache
+
+log = logging.getLogger(__name__)
+
+# (command, English description, Chinese description): what setMyCommands registers.
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("start", "Start, show the guide, resume digests", "开始、查看指南、恢复推送"),
+    ("help", "Every command", "全部命令"),
+    ("subscribe", "Subscribe to categories (no argument: browse)", "订阅分类（不带参数可浏览）"),
+    ("keyword", 'Keywords, "phrases", -exclusions', '关键词、"短语"、-排除词'),
+    ("author", "Follow an author", "关注作者"),
+    ("unsubscribe", "Remove a subscription or all", "取消订阅"),
+    ("list", "What you follow", "查看订阅"),
+    ("digest", "Your digest now", "立即获取摘要"),
+    ("search", "Search arXiv", "搜索 arXiv"),
+    ("export", "Latest digest as Markdown", "导出 Markdown 摘要"),
+    ("saved", "Saved papers", "收藏的论文"),
+    ("settings", "Language, time, time zone, papers", "语言、时间、时区、数量"),
+    ("lang", "Digest language, e.g. zh-CN", "摘要语言，如 zh-CN"),
+    ("time", "Delivery time, e.g. 08:30", "推送时间，如 08:30"),
+    ("timezone", "Time zone, e.g. Europe/Berlin", "时区，如 Asia/Shanghai"),
+    ("status", "Last fetch and counts", "抓取状态与统计"),
+    ("stop", "Pause daily digests", "暂停每日推送"),
+)
+
+
+@dataclass
+class Services:
+    """What handlers and jobs need, built once and kept in `application.bot_data`."""
+
+    settings: Settings
+    store: Store
+    translator: TranslationService
+
+
+def build_application(settings: Settings, store: Store | None = None) -> Application:
+    """The Application with every handler registered; the caller runs it."""
+    from handlers import register
+
+    store = store or open_store(settings.database_path)
+    services = Services(
+        settings=settings,
+        store=store,
+        translator=TranslationService(settings, SqliteTranslationCache(store)),
+    )
+    application = (
+        Application.builder()
+        .token(settings.telegram_bot_token)
+        .base_url(settings.telegram_base_url)
+        .base_file_url(settings.telegram_base_url.replace("/bot", "/file/bot"))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(_post_init)
+        .build()
+    )
+    application.bot_data["services"] = services
+    register(application)
+    application.add_error_handler(_on_error)
+    return application
+
+
+async def _on_error(update: object, context: CallbackContext) -> None:  # type: ignore[type-arg,unused-ignore]
+    """Log the failure with what the user did, and tell them instead of going silent."""
+    from bot.i18n import t, ui_language
+
+    chat = update.effective_chat if isinstance(update, Update) else None
+    text = (
+        update.effective_message.text
+        if isinstance(update, Update) and update.effective_message
+        else None
+    )
+    log.error(
+        "handler failed for chat %s (%r): %s",
+        chat.id if chat else "-",
+        (text or "")[:100],
+        context.error,
+        exc_info=context.error,
+    )
+    if chat is None or isinstance(context.error, Forbidden):
+        return
+    user = update.effective_user if isinstance(update, Update) else None
+    try:
+        await context.bot.send_message(
+            chat.id, t("error", ui_language(user.language_code if user else None))
+        )
+    except TelegramError:
+        log.warning("could not tell chat %s about the failure", chat.id)
+
+
+async def _post_init(application: Application) -> None:
+    await application.bot.set_my_commands([BotCommand(c, en) for c, en, _ in COMMANDS])
+    await application.bot.set_my_commands(
+        [BotCommand(c, zh) for c, _, zh in COMMANDS], language_code="zh"
+    )
+    me = application.bot.bot
+    log.info("bot @%s is running (long polling); stop with Ctrl+C", me.username)
+
+
+def run_bot(settings: Settings, webhook_url: str | None = None) -> int:
+    """Run until interrupted; returns the process exit status."""
+    application = build_application(settings)
+    try:
+        if webhook_url:
+            application.run_webhook(listen="0.0.0.0", port=8443, webhook_url=webhook_url)
+        else:
+            application.run_polling(allowed_updates=None, drop_pending_updates=False)
+    except InvalidToken:
+        # The library's message quotes the token: never print it.
+        log.error("Telegram rejected TELEGRAM_BOT_TOKEN: check the token from @BotFather")
+        return 2
+    except NetworkError as exc:
+        log.error("cannot reach Telegram at TELEGRAM_BASE_URL: %s", type(exc).__name__)
+        return 1
+    return 0

@@ -1,0 +1,212 @@
+"""The interface's words in English and Chinese, in one catalogue.
+
+Handlers never hold user-facing text: they call `t(key, lang, **values)`. The interface language
+follows the user's Telegram `language_code` (Chinese for any `zh*`, English otherwise) and can be
+changed in /settings. Values are inserted as given: callers escape dynamic text for HTML.
+"""
+
+from __future__ import annotations
+
+UI_LANGUAGES = ("en", "zh")
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "start": {
+        "en": (
+            "👋 <b>arXiv digest</b>\n"
+            "I send you a translated digest of new arXiv papers every day at {time} "
+            "({timezone}).\n\n"
+            "1. Subscribe: <code>/subscribe cs.CV</code> (or <code>/subscribe</code> to browse)\n"
+            '2. Narrow it down: <code>/keyword diffusion "anomaly detection" -survey</code>\n'
+            "3. Read today's papers now: /digest\n\n"
+            "/help lists every command."
+        ),
+        "zh": (
+            "👋 <b>arXiv 每日摘要</b>\n"
+            "我每天 {time}（{timezone}）为你推送新的 arXiv 论文摘要，并附上翻译。\n\n"
+            "1. 订阅分类：<code>/subscribe cs.CV</code>"
+            "（或发送 <code>/subscribe</code> 浏览分类）\n"
+            '2. 用关键词筛选：<code>/keyword diffusion "anomaly detection" -survey</code>\n'
+            "3. 立即查看今天的论文：/digest\n\n"
+            "发送 /help 查看全部命令。"
+        ),
+    },
+    "resumed": {
+        "en": "▶️ Daily digests are on again.",
+        "zh": "▶️ 已恢复每日推送。",
+    },
+    "help": {
+        "en": (
+            "<b>Commands</b>\n"
+            "/subscribe <code>cs.CV cs.LG</code> — categories or whole archives (<code>cs</code>); "
+            "no argument opens the browser\n"
+            '/keyword <code>word "a phrase" -excluded</code> — keywords (and exclusions)\n'
+            '/author <code>"Name"</code> — follow an author\n'
+            "/unsubscribe <code>cs.CV | keyword | author | all</code>\n"
+            "/list — what you follow\n"
+            "/digest — your digest of the latest announcement, now\n"
+            "/search <code>query</code> — search arXiv\n"
+            "/export — the latest digest as a Markdown file\n"
+            "/saved — papers you saved\n"
+            "/settings — language, time, time zone, number of papers…\n"
+            "/lang <code>zh-CN</code> · /time <code>08:30</code> · /timezone "
+            "<code>Europe/Berlin</code>\n"
+            "/status — last fetch and today's counts\n"
+            "/stop — pause daily digests (/start resumes)"
+        ),
+        "zh": (
+            "<b>命令</b>\n"
+            "/subscribe <code>cs.CV cs.LG</code> — 订阅分类或整个大类（<code>cs</code>）；"
+            "不带参数可浏览分类\n"
+            '/keyword <code>word "a phrase" -excluded</code> — 关键词（以及排除词）\n'
+            '/author <code>"Name"</code> — 关注作者\n'
+            "/unsubscribe <code>cs.CV | 关键词 | 作者 | all</code>\n"
+            "/list — 查看订阅\n"
+            "/digest — 立即获取最新一期摘要\n"
+            "/search <code>查询</code> — 搜索 arXiv\n"
+            "/export — 以 Markdown 文件导出最新摘要\n"
+            "/saved — 已收藏的论文\n"
+            "/settings — 语言、时间、时区、论文数量…\n"
+            "/lang <code>zh-CN</code> · /time <code>08:30</code> · /timezone "
+            "<code>Asia/Shanghai</code>\n"
+            "/status — 最近一次抓取与今日统计\n"
+            "/stop — 暂停每日推送（/start 恢复）"
+        ),
+    },
+    "stopped": {
+        "en": "⏸ Daily digests paused. Your subscriptions are kept; /start resumes.",
+        "zh": "⏸ 已暂停每日推送。订阅会保留，发送 /start 恢复。",
+    },
+    "unknown_command": {
+        "en": "I don't know that command. /help lists what I can do.",
+        "zh": "我不认识这个命令。发送 /help 查看可用命令。",
+    },
+    "error": {
+        "en": "⚠️ Something went wrong on my side. Please try again in a minute.",
+        "zh": "⚠️ 出了点问题，请稍后再试。",
+    },
+    "admins_only": {
+        "en": "In groups, only administrators can change subscriptions and settings.",
+        "zh": "在群组中，只有管理员可以修改订阅和设置。",
+    },
+    "bot_admins_only": {
+        "en": "This command is for the bot's administrators.",
+        "zh": "此命令仅限机器人管理员使用。",
+    },
+    "subscribe_usage": {
+        "en": "Give one or more categories, e.g. <code>/subscribe cs.CV cs.LG</code> or a whole "
+        "archive <code>/subscribe cs</code>.",
+        "zh": "请给出一个或多个分类，例如 <code>/subscribe cs.CV cs.LG</code>，"
+        "或整个大类 <code>/subscribe cs</code>。",
+    },
+    "subscribed": {
+        "en": "✅ Subscribed: {codes}",
+        "zh": "✅ 已订阅：{codes}",
+    },
+    "already_subscribed": {
+        "en": "You already follow {codes}.",
+        "zh": "你已经订阅了 {codes}。",
+    },
+    "unknown_category": {
+        "en": "❓ <code>{code}</code> is not an arXiv category.",
+        "zh": "❓ <code>{code}</code> 不是 arXiv 分类。",
+    },
+    "did_you_mean": {
+        "en": " Did you mean {suggestions}?",
+        "zh": "你是不是想输入 {suggestions}？",
+    },
+    "keyword_usage": {
+        "en": 'Give words or "quoted phrases"; put - before a word to exclude it, e.g. '
+        '<code>/keyword diffusion "anomaly detection" -survey</code>',
+        "zh": '请给出关键词或"带引号的短语"；在词前加 - 表示排除，例如 '
+        '<code>/keyword diffusion "anomaly detection" -survey</code>',
+    },
+    "keywords_added": {
+        "en": "✅ Keywords: {keywords}",
+        "zh": "✅ 关键词：{keywords}",
+    },
+    "excludes_added": {
+        "en": "🚫 Excluded: {keywords}",
+        "zh": "🚫 排除：{keywords}",
+    },
+    "keyword_too_long": {
+        "en": "A keyword can be at most {limit} characters.",
+        "zh": "每个关键词最多 {limit} 个字符。",
+    },
+    "author_usage": {
+        "en": 'Give an author\'s name, e.g. <code>/author "Yann LeCun"</code>',
+        "zh": '请给出作者姓名，例如 <code>/author "Yann LeCun"</code>',
+    },
+    "authors_added": {
+        "en": "✅ Following: {authors}",
+        "zh": "✅ 已关注作者：{authors}",
+    },
+    "too_many_subscriptions": {
+        "en": "A chat can follow at most {limit} things; remove some with /unsubscribe first.",
+        "zh": "每个聊天最多订阅 {limit} 项，请先用 /unsubscribe 删除一些。",
+    },
+    "unsubscribe_usage": {
+        "en": "Say what to remove: <code>/unsubscribe cs.CV</code>, a keyword, an author, or "
+        "<code>all</code>. /list shows what you follow.",
+        "zh": "请说明要取消的内容：<code>/unsubscribe cs.CV</code>、关键词、作者，或 "
+        "<code>all</code>。/list 可查看订阅。",
+    },
+    "unsubscribed": {
+        "en": "🗑 Removed: {items}",
+        "zh": "🗑 已取消：{items}",
+    },
+    "not_subscribed": {
+        "en": "You don't follow {items}. /list shows what you follow.",
+        "zh": "你没有订阅 {items}。/list 可查看订阅。",
+    },
+    "confirm_unsubscribe_all": {
+        "en": "Remove all {count} subscriptions?",
+        "zh": "确定删除全部 {count} 项订阅吗？",
+    },
+    "yes_remove_all": {"en": "Yes, remove all", "zh": "是，全部删除"},
+    "cancel": {"en": "Cancel", "zh": "取消"},
+    "cancelled": {"en": "Nothing was removed.", "zh": "未删除任何内容。"},
+    "nothing_to_remove": {
+        "en": "You don't follow anything yet.",
+        "zh": "你还没有任何订阅。",
+    },
+    "list_empty": {
+        "en": "You don't follow anything yet. Try <code>/subscribe cs.CV</code> or "
+        "<code>/subscribe</code> to browse.",
+        "zh": "你还没有任何订阅。试试 <code>/subscribe cs.CV</code>，或发送 "
+        "<code>/subscribe</code> 浏览分类。",
+    },
+    "list_title": {"en": "<b>You follow</b> ({count})", "zh": "<b>你的订阅</b>（{count}）"},
+    "list_categories": {"en": "Categories", "zh": "分类"},
+    "list_keywords": {"en": "Keywords", "zh": "关键词"},
+    "list_excludes": {"en": "Excluded", "zh": "排除"},
+    "list_authors": {"en": "Authors", "zh": "作者"},
+    "browser_archives": {
+        "en": "<b>Browse arXiv</b>: pick an archive, then tap categories to subscribe (✓) or "
+        "unsubscribe.",
+        "zh": "<b>浏览 arXiv 分类</b>：选择一个大类，再点击分类即可订阅（✓）或取消。",
+    },
+    "browser_categories": {
+        "en": "<b>{archive}</b>: tap to subscribe (✓) or unsubscribe.",
+        "zh": "<b>{archive}</b>：点击订阅（✓）或取消。",
+    },
+    "browser_whole_archive": {"en": "All of", "zh": "整个大类"},
+    "browser_back": {"en": "◀ Archives", "zh": "◀ 返回大类"},
+    "list_hint": {
+        "en": "Tap a button to remove it.",
+        "zh": "点击按钮即可删除。",
+    },
+}
+
+
+def ui_language(language_code: str | None) -> str:
+    """The interface language for a Telegram `language_code`: Chinese for zh*, else English."""
+    if language_code and language_code.lower().startswith("zh"):
+        return "zh"
+    return "en"
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    """The message `key` in `lang` (English when missing), with `values` filled in."""
+    entry = MESSAGES[key]
+    text = entry.get(lang) or entry["en"]
+    return text.format(**values) if values else text

@@ -1,0 +1,87 @@
+"""What every handler needs: services, the chat's record, its language, permission checks."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+from telegram import Chat as TgChat
+from telegram import Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.ext import ContextTypes
+
+from bot.i18n import t, ui_language
+from storage import chats
+from storage.chats import Chat
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def services(context: Context) -> Services:
+    """The Services object `bot.app.build_application` stored for handlers."""
+    found: Services = context.bot_data["services"]
+    return found
+
+
+def register_chat(update: Update, context: Context) -> Chat:
+    """The stored chat for this update, created with the defaults on first contact."""
+    tg_chat = update.effective_chat
+    assert tg_chat is not None
+    settings = services(context).settings
+    user = update.effective_user
+    return chats.ensure_chat(
+        services(context).store,
+        tg_chat.id,
+        kind=tg_chat.type,
+        title=tg_chat.title or tg_chat.full_name or "",
+        language=settings.translate_to,
+        timezone=settings.default_timezone,
+        delivery_time=settings.default_delivery_time,
+        ui_language=ui_language(user.language_code if user else None),
+    )
+
+
+def escape(text: str) -> str:
+    """HTML-escape dynamic text for Telegram's HTML parse mode."""
+    return html.escape(text, quote=False)
+
+
+async def reply(update: Update, text: str, **kwargs: object) -> None:
+    """Answer in the chat the update came from (also for edited messages and callbacks)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    message = update.effective_message
+    if message is not None and update.callback_query is None:
+        await message.reply_text(text, **kwargs)  # type: ignore[arg-type]
+    else:
+        await chat.send_message(text, **kwargs)  # type: ignore[arg-type]
+
+
+async def may_change_settings(update: Update, context: Context, chat: Chat) -> bool:
+    """In groups only administrators change subscriptions and settings; tells the user if not."""
+    tg_chat = update.effective_chat
+    user = update.effective_user
+    if tg_chat is None or tg_chat.type == ChatType.PRIVATE:
+        return True
+    if user is None:
+        return False
+    if tg_chat.type == TgChat.CHANNEL:
+        return True
+    member = await context.bot.get_chat_member(tg_chat.id, user.id)
+    if member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER):
+        return True
+    text = t("admins_only", chat.ui_language)
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    else:
+        await reply(update, text)
+    return False
+
+
+def command_args(context: Context) -> str:
+    """The text after the command, as one string (quotes are meaningful to our parsers)."""
+    return " ".join(context.args or [])

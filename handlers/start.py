@@ -1,0 +1,45 @@
+"""/start, /help, /stop, and the answer to commands the bot does not know."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.i18n import t
+from handlers.common import Context, escape, may_change_settings, register_chat, reply, services
+from storage import chats
+
+
+async def start(update: Update, context: Context) -> None:
+    """Register the chat, show the short guide, and resume pushes if they were paused."""
+    chat = register_chat(update, context)
+    lang = chat.ui_language
+    if chat.paused or not chat.active:
+        if not await may_change_settings(update, context, chat):
+            return
+        chats.update_chat(services(context).store, chat.chat_id, paused=False, active=True)
+        await reply(update, t("resumed", lang))
+    await reply(
+        update,
+        t("start", lang, time=escape(chat.delivery_time), timezone=escape(chat.timezone)),
+    )
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """Every command, one line each."""
+    chat = register_chat(update, context)
+    await reply(update, t("help", chat.ui_language))
+
+
+async def stop(update: Update, context: Context) -> None:
+    """Pause daily pushes; subscriptions and settings are kept."""
+    chat = register_chat(update, context)
+    if not await may_change_settings(update, context, chat):
+        return
+    chats.update_chat(services(context).store, chat.chat_id, paused=True)
+    await reply(update, t("stopped", chat.ui_language))
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """Any other /command gets a pointer to /help instead of silence."""
+    chat = register_chat(update, context)
+    await reply(update, t("unknown_command", chat.ui_language))

@@ -1,0 +1,263 @@
+"""/subscribe, /keyword, /author, /unsubscribe, /list and the list's remove buttons."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.i18n import t
+from bot.match import parse_keywords
+from bot.sources.taxonomy import get_taxonomy
+from handlers.common import (
+    Context,
+    command_args,
+    escape,
+    may_change_settings,
+    register_chat,
+    reply,
+    services,
+)
+from storage import chats
+from storage.chats import Subscription
+
+MAX_SUBSCRIPTIONS = 50
+MAX_KEYWORD_LENGTH = 100
+MAX_AUTHOR_LENGTH = 100
+
+
+def _codes(values: list[str]) -> str:
+    return ", ".join(f"<code>{escape(v)}</code>" for v in values)
+
+
+def _room_left(context: Context, chat_id: int) -> int:
+    return MAX_SUBSCRIPTIONS - len(chats.subscriptions(services(context).store, chat_id))
+
+
+async def subscribe(update: Update, context: Context) -> None:
+    """`/subscribe cs.CV cs.LG` (or an archive); near misses get "did you mean"."""
+    chat = register_chat(update, context)
+    lang = chat.ui_language
+    text = command_args(context)
+    if not text.strip():
+        from handlers.browser import open_browser
+
+        await open_browser(update, context, chat)
+        return
+    if not await may_change_settings(update, context, chat):
+        return
+    valid, invalid = get_taxonomy().validate(text.replace(",", " ").split())
+    lines: list[str] = []
+    for code, suggestions in invalid:
+        line = t("unknown_category", lang, code=escape(code))
+        if suggestions:
+            line += t("did_you_mean", lang, suggestions=_codes(suggestions))
+        lines.append(line)
+    if valid:
+        if len(valid) > _room_left(context, chat.chat_id):
+            lines.append(t("too_many_subscriptions", lang, limit=MAX_SUBSCRIPTIONS))
+        else:
+            added = chats.add_subscriptions(
+                services(context).store,
+                chat.chat_id,
+                [Subscription("category", code) for code in valid],
+            )
+            key = "subscribed" if added else "already_subscribed"
+            lines.append(t(key, lang, codes=_codes(valid)))
+    if not valid and not invalid:
+        lines.append(t("subscribe_usage", lang))
+    await reply(update, "\n".join(lines))
+
+
+async def keyword(update: Update, context: Context) -> None:
+    """`/keyword word "a phrase" -excluded`."""
+    chat = register_chat(update, context)
+    lang = chat.ui_language
+    includes, excludes = parse_keywords(command_args(context))
+    if not includes and not excludes:
+        await reply(update, t("keyword_usage", lang))
+        return
+    if not await may_change_settings(update, context, chat):
+        return
+    if any(len(k.text) > MAX_KEYWORD_LENGTH for k in (*includes, *excludes)):
+        await reply(update, t("keyword_too_long", lang, limit=MAX_KEYWORD_LENGTH))
+        return
+    if len(includes) + len(excludes) > _room_left(context, chat.chat_id):
+        await reply(update, t("too_many_subscriptions", lang, limit=MAX_SUBSCRIPTIONS))
+        return
+    store = services(context).store
+    chats.add_subscriptions(
+        store,
+        chat.chat_id,
+        [Subscription("keyword", k.text, k.phrase) for k in includes]
+        + [Subscription("exclude", k.text, k.phrase) for k in excludes],
+    )
+    lines = []
+    if includes:
+        lines.append(t("keywords_added", lang, keywords=_codes([k.text for k in includes])))
+    if excludes:
+        lines.append(t("excludes_added", lang, keywords=_codes([k.text for k in excludes])))
+    await reply(update, "\n".join(lines))
+
+
+def _author_names(text: str) -> list[str]:
+    """Authors separated by commas or each in quotes: `"Yann LeCun", Kaiming He`."""
+    names: list[str] = []
+    includes, _ = parse_keywords(text) if '"' in text or "“" in text else ([], [])
+    if includes:
+        names = [k.text for k in includes]
+    else:
+        names = [" ".join(part.split()) for part in text.split(",")]
+    return [n for n in dict.fromkeys(names) if n]
+
+
+async def author(update: Update, context: Context) -> None:
+    """`/author "Name"` (several separated by commas)."""
+    chat = register_chat(update, context)
+    lang = chat.ui_language
+    names = _author_names(command_args(context))
+    if not names:
+        await reply(update, t("author_usage", lang))
+        return
+    if not await may_change_settings(update, context, chat):
+        return
+    if any(len(n) > MAX_AUTHOR_LENGTH for n in names):
+        await reply(update, t("keyword_too_long", lang, limit=MAX_AUTHOR_LENGTH))
+        return
+    if len(names) > _room_left(context, chat.chat_id):
+        await reply(update, t("too_many_subscriptions", lang, limit=MAX_SUBSCRIPTIONS))
+        return
+    chats.add_subscriptions(
+        services(context).store, chat.chat_id, [Subscription("author", n) for n in names]
+    )
+    await reply(update, t("authors_added", lang, authors=_codes(names)))
+
+
+def _lookup(items: list[Subscription], token: str) -> list[Subscription]:
+    """Subscriptions a user named in /unsubscribe: a code (aliases resolved), keyword or author."""
+    wanted = token.strip().strip('"“”').casefold()
+    canonical = get_taxonomy().canonical(token.strip())
+    found = []
+    for item in items:
+        if item.value.casefold() == wanted or (
+            item.kind == "category" and canonical is not None and item.value == canonical
+        ):
+            found.append(item)
+    return found
+
+
+async def unsubscribe(update: Update, context: Context) -> None:
+    """`/unsubscribe cs.CV`, several, a keyword or author, or `all` (confirmed by a button)."""
+    chat = register_chat(update, context)
+    lang = chat.ui_language
+    text = command_args(context).strip()
+    if not text:
+        await reply(update, t("unsubscribe_usage", lang))
+        return
+    if not await may_change_settings(update, context, chat):
+        return
+    store = services(context).store
+    items = chats.subscriptions(store, chat.chat_id)
+    if text.casefold() == "all":
+        if not items:
+            await reply(update, t("nothing_to_remove", lang))
+            return
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(t("yes_remove_all", lang), callback_data="unsub:all:yes"),
+                    InlineKeyboardButton(t("cancel", lang), callback_data="unsub:all:no"),
+                ]
+            ]
+        )
+        await reply(
+            update, t("confirm_unsubscribe_all", lang, count=len(items)), reply_markup=keyboard
+        )
+        return
+    includes, excludes = parse_keywords(text)
+    tokens = [k.text for k in (*includes, *excludes)] if '"' in text else text.split()
+    removed: list[Subscription] = []
+    missing: list[str] = []
+    for token in tokens:
+        matches = _lookup(items, token)
+        if matches:
+            removed.extend(m for m in matches if m not in removed)
+        else:
+            missing.append(token)
+    if removed:
+        chats.remove_subscriptions(store, chat.chat_id, removed)
+    lines = []
+    if removed:
+        lines.append(t("unsubscribed", lang, items=_codes([r.value for r in removed])))
+    if missing:
+        lines.append(t("not_subscribed", lang, items=_codes(missing)))
+    await reply(update, "\n".join(lines))
+
+
+def _list_view(items: list[Subscription], lang: str) -> tuple[str, InlineKeyboardMarkup | None]:
+    if not items:
+        return t("list_empty", lang), None
+    groups = (
+        ("category", "list_categories"),
+        ("keyword", "list_keywords"),
+        ("exclude", "list_excludes"),
+        ("author", "list_authors"),
+    )
+    taxonomy = get_taxonomy()
+    lines = [t("list_title", lang, count=len(items))]
+    buttons: list[list[InlineKeyboardButton]] = []
+    for kind, label in groups:
+        values = [item for item in items if item.kind == kind]
+        if not values:
+            continue
+        lines.append(f"\n<b>{t(label, lang)}</b> ({len(values)})")
+        for item in values:
+            shown = taxonomy.display_name(item.value) if kind == "category" else item.value
+            if kind == "exclude":
+                shown = f"-{shown}"
+            lines.append(f"• {escape(shown)}")
+            caption = ("−" if kind == "exclude" else "") + item.value
+            buttons.append(
+                [InlineKeyboardButton(f"✖ {caption[:40]}", callback_data=f"unsub:{item.id}")]
+            )
+    lines.append("\n" + t("list_hint", lang))
+    return "\n".join(lines), InlineKeyboardMarkup(buttons)
+
+
+async def list_subscriptions(update: Update, context: Context) -> None:
+    """`/list`: grouped, with counts, each removable by a button."""
+    chat = register_chat(update, context)
+    items = chats.subscriptions(services(context).store, chat.chat_id)
+    text, keyboard = _list_view(items, chat.ui_language)
+    await reply(update, text, reply_markup=keyboard)
+
+
+async def unsubscribe_button(update: Update, context: Context) -> None:
+    """Buttons of /list (`unsub:ID`, a subscription's row id) and of the `all` confirmation
+    (`unsub:all:yes|no`)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    chat = register_chat(update, context)
+    lang = chat.ui_language
+    if not await may_change_settings(update, context, chat):
+        return
+    store = services(context).store
+    items = chats.subscriptions(store, chat.chat_id)
+    action = query.data.split(":", 1)[1]
+    if action == "all:no":
+        await query.answer()
+        await query.edit_message_text(t("cancelled", lang))
+        return
+    if action == "all:yes":
+        count = chats.clear_subscriptions(store, chat.chat_id)
+        await query.answer()
+        await query.edit_message_text(t("unsubscribed", lang, items=str(count)))
+        return
+    item = next((i for i in items if action.isdigit() and i.id == int(action)), None)
+    if item is None:
+        # A stale or forged button: nothing to remove; show the current list.
+        await query.answer()
+    else:
+        chats.remove_subscriptions(store, chat.chat_id, [item])
+        await query.answer(f"✖ {item.value}"[:190])
+        items = chats.subscriptions(store, chat.chat_id)
+    text, keyboard = _list_view(items, lang)
+    await query.edit_message_text(text, reply_markup=keyboard)

@@ -1,0 +1,56 @@
+"""Shared fixtures: a running bot against the fake Bot API, with its own database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from storage.database import Store, open_store
+from tests.fakes.bot_api import FakeBotApi
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotApi]:
+    with FakeBotApi() as running:
+        yield running
+
+
+@dataclass
+class RunningBot:
+    """The bot under test: its fake Telegram, its settings and its database."""
+
+    api: FakeBotApi
+    settings: Settings
+    store: Store
+
+
+@pytest.fixture
+async def running_bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[RunningBot]:
+    """The real Application, polling the fake Bot API, as `python -m bot` runs it."""
+    from bot.app import build_application
+
+    settings = Settings(
+        telegram_bot_token=api.token,
+        telegram_base_url=api.base_url,
+        database_path=tmp_path / "bot.sqlite3",
+        translator="none",
+        admin_ids=frozenset({999}),
+    )
+    store = open_store(settings.database_path)
+    application = build_application(settings, store)
+    await application.initialize()
+    if application.post_init:
+        await application.post_init(application)
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0, timeout=1)
+    try:
+        yield RunningBot(api, settings, store)
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()

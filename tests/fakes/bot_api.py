@@ -1,0 +1,411 @@
+"""A fake Telegram Bot API on 127.0.0.1 that the real python-telegram-bot talks to.
+
+    with FakeBotApi(token="123:ABC") as api:
+        settings = Settings(telegram_bot_token=api.token, telegram_base_url=api.base_url)
+        api.push_message(42, "/start")               # an update the bot will poll
+        api.wait_for_messages(1, chat_id=42)          # what the bot sent, as dicts
+        api.blocked.add(43)                           # 403 Forbidden for that chat
+        api.admins[-100] = {7}                        # group admins, for getChatMember
+
+Requests arrive as `/bot<token>/<method>`, form-encoded (JSON-encoded values) or multipart for
+files. Messages with parse_mode HTML are checked like Telegram does (tests/telegram_html.py):
+invalid HTML or more than 4096 characters answer 400, as do callback data over 64 bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Callable
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs
+
+from tests.telegram_html import check_telegram_html
+
+BOT_ID = 4242
+
+
+class FakeBotApi:
+    """The server, its recorded calls, and helpers to push updates and wait for replies."""
+
+    def __init__(self, token: str = "123456:TEST-TOKEN") -> None:
+        self.token = token
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.updates: list[dict[str, Any]] = []
+        self.blocked: set[int] = set()
+        self.admins: dict[int, set[int]] = {}
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self._next_update = 1
+        self._next_message: dict[int, int] = {}
+        self._cond = threading.Condition()
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                api._handle(self)
+
+            do_GET = do_POST
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    # -- setup -----------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """What TELEGRAM_BASE_URL should be."""
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/bot"
+
+    def __enter__(self) -> FakeBotApi:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        with self._cond:
+            self._cond.notify_all()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    # -- updates ---------------------------------------------------------------------------------
+
+    def _push(self, update: dict[str, Any]) -> int:
+        with self._cond:
+            update["update_id"] = self._next_update
+            self._next_update += 1
+            self.updates.append(update)
+            self._cond.notify_all()
+            return int(update["update_id"])
+
+    @staticmethod
+    def _chat(chat_id: int, chat_type: str, title: str | None) -> dict[str, Any]:
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+        if chat_type == "private":
+            chat["first_name"] = "Test"
+        else:
+            chat["title"] = title or "Group"
+        return chat
+
+    def push_message(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        user_id: int | None = None,
+        chat_type: str = "private",
+        language_code: str = "en",
+        title: str | None = None,
+        edited: bool = False,
+    ) -> int:
+        """Queue a text message from a user (a command gets its bot_command entity)."""
+        user = user_id if user_id is not None else chat_id
+        message: dict[str, Any] = {
+            "message_id": self._message_id(chat_id),
+            "date": int(time.time()),
+            "chat": self._chat(chat_id, chat_type, title),
+            "from": {
+                "id": user,
+                "is_bot": False,
+                "first_name": "Test",
+                "language_code": language_code,
+            },
+            "text": text,
+        }
+        if text.startswith("/"):
+            length = len(text.split()[0]) if text.split() else 1
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return self._push({"edited_message" if edited else "message": message})
+
+    def push_callback(
+        self,
+        chat_id: int,
+        message_id: int,
+        data: str,
+        *,
+        user_id: int | None = None,
+        chat_type: str = "private",
+        language_code: str = "en",
+    ) -> int:
+        """Queue a button press on a message the bot sent."""
+        sent = self.messages.get((chat_id, message_id), {})
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self._chat(chat_id, chat_type, None),
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Digest"},
+            "text": sent.get("text", "…"),
+        }
+        user = user_id if user_id is not None else chat_id
+        return self._push(
+            {
+                "callback_query": {
+                    "id": f"cb{self._next_update}",
+                    "from": {
+                        "id": user,
+                        "is_bot": False,
+                        "first_name": "Test",
+                        "language_code": language_code,
+                    },
+                    "chat_instance": str(chat_id),
+                    "message": message,
+                    "data": data,
+                }
+            }
+        )
+
+    # -- what the bot did ------------------------------------------------------------------------
+
+    def sent(self, chat_id: int | None = None, method: str = "sendMessage") -> list[dict[str, Any]]:
+        """Parameters of every successful call of `method` (to one chat, or all)."""
+        with self._cond:
+            return [
+                params
+                for name, params in self.calls
+                if name == method
+                and params.get("_ok")
+                and (chat_id is None or int(params.get("chat_id", 0)) == chat_id)
+            ]
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Wait (without blocking the bot's event loop) until `predicate()` holds."""
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out; last calls: {self.calls[-3:]}")
+            await asyncio.sleep(0.01)
+
+    async def wait_for_messages(
+        self, count: int, chat_id: int | None = None, timeout: float = 10.0
+    ) -> list[dict[str, Any]]:
+        """Wait until at least `count` messages went to the chat; returns them all."""
+        await self.wait_for(lambda: len(self.sent(chat_id)) >= count, timeout)
+        return self.sent(chat_id)
+
+    # -- the protocol ----------------------------------------------------------------------------
+
+    def _message_id(self, chat_id: int) -> int:
+        with self._cond:
+            self._next_message[chat_id] = self._next_message.get(chat_id, 0) + 1
+            return self._next_message[chat_id]
+
+    @staticmethod
+    def _params(handler: BaseHTTPRequestHandler) -> dict[str, Any]:
+        length = int(handler.headers.get("Content-Length") or 0)
+        body = handler.rfile.read(length) if length else b""
+        kind = handler.headers.get("Content-Type", "")
+        params: dict[str, Any] = {}
+        if kind.startswith("multipart/form-data"):
+            message = BytesParser(policy=HTTP).parsebytes(
+                b"Content-Type: " + kind.encode() + b"\r\n\r\n" + body
+            )
+            for part in message.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                payload = part.get_payload(decode=True) or b""
+                filename = part.get_filename()
+                if filename:
+                    params[str(name)] = {"filename": filename, "content": payload}
+                else:
+                    params[str(name)] = payload.decode()
+        elif kind.startswith("application/json"):
+            params = json.loads(body or b"{}")
+        else:
+            params = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        for key in ("reply_markup", "link_preview_options", "commands", "allowed_updates"):
+            if isinstance(params.get(key), str):
+                params[key] = json.loads(params[key])
+        return params
+
+    def _respond(self, handler: BaseHTTPRequestHandler, status: int, payload: Any) -> None:
+        data = json.dumps(payload).encode()
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the bot gave up on a long poll while shutting down
+
+    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
+        prefix = f"/bot{self.token}/"
+        if not handler.path.startswith(prefix):
+            self._respond(
+                handler, 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+            )
+            return
+        method = handler.path[len(prefix) :].split("?")[0]
+        params = self._params(handler)
+        if method == "getUpdates":
+            self._get_updates(handler, params)
+            return
+        status, result = self._call(method, params)
+        with self._cond:
+            params["_ok"] = status == 200
+            self.calls.append((method, params))
+            self._cond.notify_all()
+        if status == 200:
+            self._respond(handler, 200, {"ok": True, "result": result})
+        else:
+            self._respond(
+                handler, status, {"ok": False, "error_code": status, "description": result}
+            )
+
+    def _get_updates(self, handler: BaseHTTPRequestHandler, params: dict[str, Any]) -> None:
+        offset = int(params.get("offset") or 0)
+        timeout = min(float(params.get("timeout") or 0), 2.0)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            while not self.updates and time.monotonic() < deadline:
+                self._cond.wait(deadline - time.monotonic())
+            pending = list(self.updates)
+        self._respond(handler, 200, {"ok": True, "result": pending})
+
+    def _check_markup(self, params: dict[str, Any]) -> str | None:
+        markup = params.get("reply_markup") or {}
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(data.encode()) <= 64:
+                    return "Bad Request: BUTTON_DATA_INVALID"
+        return None
+
+    def _check_text(self, text: str, params: dict[str, Any]) -> str | None:
+        if not text.strip():
+            return "Bad Request: message text is empty"
+        if params.get("parse_mode") == "HTML":
+            problem = check_telegram_html(text)
+            if problem == "message is too long":
+                return "Bad Request: message is too long"
+            if problem:
+                return f"Bad Request: {problem}"
+        elif len(text.encode("utf-16-le")) // 2 > 4096:
+            return "Bad Request: message is too long"
+        return self._check_markup(params)
+
+    def _message(self, chat_id: int, params: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        message = {
+            "message_id": self._message_id(chat_id),
+            "date": int(time.time()),
+            "chat": self._chat(chat_id, "private" if chat_id > 0 else "supergroup", None),
+            "from": {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "Digest",
+                "username": "digest_bot",
+            },
+            **extra,
+        }
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        self.messages[(chat_id, message["message_id"])] = message
+        return message
+
+    def _call(self, method: str, params: dict[str, Any]) -> tuple[int, Any]:
+        chat_id = int(params["chat_id"]) if "chat_id" in params else None
+        if chat_id is not None and chat_id in self.blocked:
+            return 403, "Forbidden: bot was blocked by the user"
+        if method == "getMe":
+            return 200, {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "Digest",
+                "username": "digest_bot",
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        if method in (
+            "deleteWebhook",
+            "setMyCommands",
+            "deleteMyCommands",
+            "sendChatAction",
+            "answerCallbackQuery",
+            "close",
+            "logOut",
+        ):
+            return 200, True
+        if method == "getMyCommands":
+            return 200, []
+        if method == "sendMessage" and chat_id is not None:
+            problem = self._check_text(str(params.get("text", "")), params)
+            if problem:
+                return 400, problem
+            return 200, self._message(chat_id, params, text=params["text"])
+        if method == "sendDocument" and chat_id is not None:
+            document = params.get("document") or {}
+            name = document.get("filename", "file") if isinstance(document, dict) else "file"
+            return 200, self._message(
+                chat_id,
+                params,
+                document={"file_id": "F1", "file_unique_id": "U1", "file_name": name},
+            )
+        if method in ("editMessageText", "editMessageReplyMarkup") and chat_id is not None:
+            key = (chat_id, int(params["message_id"]))
+            old = self.messages.get(key)
+            if old is None:
+                return 400, "Bad Request: message to edit not found"
+            text = str(params.get("text", old.get("text", "")))
+            if method == "editMessageText":
+                problem = self._check_text(text, params)
+                if problem:
+                    return 400, problem
+            else:
+                problem = self._check_markup(params)
+                if problem:
+                    return 400, problem
+            if text == old.get("text") and params.get("reply_markup") == old.get("reply_markup"):
+                return (
+                    400,
+                    "Bad Request: message is not modified: specified new message "
+                    "content and reply markup are exactly the same",
+                )
+            old["text"] = text
+            if "reply_markup" in params:
+                old["reply_markup"] = params["reply_markup"]
+            return 200, old
+        if method == "getChatMember" and chat_id is not None:
+            user_id = int(params["user_id"])
+            status = "administrator" if user_id in self.admins.get(chat_id, set()) else "member"
+            member: dict[str, Any] = {
+                "status": status,
+                "user": {"id": user_id, "is_bot": False, "first_name": "Test"},
+            }
+            if status == "administrator":
+                member.update(
+                    {
+                        key: True
+                        for key in (
+                            "can_be_edited",
+                            "is_anonymous",
+                            "can_manage_chat",
+                            "can_delete_messages",
+                            "can_manage_video_chats",
+                            "can_restrict_members",
+                            "can_promote_members",
+                            "can_change_info",
+                            "can_invite_users",
+                            "can_post_stories",
+                            "can_edit_stories",
+                            "can_delete_stories",
+                        )
+                    }
+                )
+            return 200, member
+        return 404, "Not Found"
