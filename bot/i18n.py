@@ -191,6 +191,107 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "browser_whole_archive": {"en": "All of", "zh": "整个大类"},
     "browser_back": {"en": "◀ Archives", "zh": "◀ 返回大类"},
+    "on": {"en": "on", "zh": "开"},
+    "off": {"en": "off", "zh": "关"},
+    "settings_title": {
+        "en": "<b>Settings</b>: tap to change.",
+        "zh": "<b>设置</b>：点击即可修改。",
+    },
+    "set_language": {"en": "Digest language", "zh": "摘要语言"},
+    "set_time": {"en": "Delivery time", "zh": "推送时间"},
+    "set_timezone": {"en": "Time zone", "zh": "时区"},
+    "set_max": {"en": "Papers per digest", "zh": "每期篇数"},
+    "set_cross": {"en": "Cross-lists", "zh": "交叉列表"},
+    "set_replacements": {"en": "New versions", "zh": "新版本"},
+    "set_summaries": {"en": "One-line summaries", "zh": "一句话总结"},
+    "set_interface": {"en": "Interface", "zh": "界面语言"},
+    "browser_back_settings": {"en": "◀ Settings", "zh": "◀ 返回设置"},
+    "lang_menu": {
+        "en": "Digest language (any other: <code>/lang CODE</code>, e.g. <code>/lang it</code>)",
+        "zh": "摘要语言（其他语言：<code>/lang 代码</code>，如 <code>/lang it</code>）",
+    },
+    "time_menu": {
+        "en": "Delivery time (any other: <code>/time HH:MM</code>)",
+        "zh": "推送时间（其他时间：<code>/time HH:MM</code>）",
+    },
+    "timezone_menu": {
+        "en": "Time zone (any other: <code>/timezone Area/City</code> or <code>+8</code>)",
+        "zh": "时区（其他时区：<code>/timezone 地区/城市</code> 或 <code>+8</code>）",
+    },
+    "lang_usage": {
+        "en": "Digest language now: <code>{current}</code>. Change it with "
+        "<code>/lang zh-CN</code> (or en, ja, de, …).",
+        "zh": "当前摘要语言：<code>{current}</code>。用 <code>/lang zh-CN</code>"
+        "（或 en、ja、de 等）修改。",
+    },
+    "lang_set": {
+        "en": "✅ Digest language: <code>{value}</code>",
+        "zh": "✅ 摘要语言：<code>{value}</code>",
+    },
+    "time_usage": {
+        "en": "Delivery time now: <code>{current}</code>. Change it with <code>/time 08:30</code>.",
+        "zh": "当前推送时间：<code>{current}</code>。用 <code>/time 08:30</code> 修改。",
+    },
+    "time_set": {
+        "en": "✅ Daily digest at <code>{value}</code>.",
+        "zh": "✅ 每日推送时间：<code>{value}</code>",
+    },
+    "timezone_usage": {
+        "en": "Time zone now: <code>{current}</code>. Change it with "
+        "<code>/timezone Europe/Berlin</code> or a UTC offset like <code>/timezone +8</code>.",
+        "zh": "当前时区：<code>{current}</code>。用 <code>/timezone Asia/Shanghai</code> "
+        "或 UTC 偏移（如 <code>/timezone +8</code>）修改。",
+    },
+    "timezone_set": {
+        "en": "✅ Time zone: <code>{value}</code>",
+        "zh": "✅ 时区：<code>{value}</code>",
+    },
+    "digest_none_yet": {
+        "en": "arXiv has not announced anything I have stored yet. I will send your digest after "
+        "the next announcement.",
+        "zh": "还没有可用的 arXiv 公告。下一次公告后我会推送你的摘要。",
+    },
+    "digest_fetch_failed": {
+        "en": "⚠️ I could not reach arXiv just now. I will keep trying; /digest again in a few "
+        "minutes.",
+        "zh": "⚠️ 暂时无法连接 arXiv，我会继续重试，请几分钟后再发送 /digest。",
+    },
+    "digest_no_matches": {
+        "en": "Nothing in the announcement of {date} matched what you follow. /list shows it.",
+        "zh": "{date} 的公告中没有与你的订阅匹配的论文。/list 可查看订阅。",
+    },
+    "digest_no_more": {
+        "en": "That was everything: no more papers in this digest.",
+        "zh": "这期摘要已经全部发送，没有更多论文了。",
+    },
+    "export_caption": {
+        "en": "arXiv digest {date} · {count} papers (Markdown)",
+        "zh": "arXiv 摘要 {date} · {count} 篇（Markdown）",
+    },
+    "saved_empty": {
+        "en": "No saved papers yet: tap ⭐ under a paper to save it.",
+        "zh": "还没有收藏的论文：点击论文下方的 ⭐ 即可收藏。",
+    },
+    "saved_title": {"en": "<b>Saved papers</b> ({count})", "zh": "<b>收藏的论文</b>（{count}）"},
+    "saved_on": {"en": "⭐ Saved (/saved)", "zh": "⭐ 已收藏（/saved）"},
+    "saved_off": {"en": "Removed from saved", "zh": "已取消收藏"},
+    "feedback_thanks": {"en": "Thanks, noted.", "zh": "收到，谢谢反馈。"},
+    "status_title": {"en": "<b>Status</b>", "zh": "<b>状态</b>"},
+    "status_never_fetched": {"en": "No fetch yet.", "zh": "尚未抓取。"},
+    "status_last_fetch": {
+        "en": "Last fetch: {time} UTC, {state}",
+        "zh": "最近抓取：{time} UTC，{state}",
+    },
+    "status_announcement": {"en": "Latest announcement: {date}", "zh": "最新公告：{date}"},
+    "status_counts": {
+        "en": "{code}: {announced} announced → {matched} matched → {sent} sent",
+        "zh": "{code}：公告 {announced} → 匹配 {matched} → 已发送 {sent}",
+    },
+    "status_settings": {
+        "en": "Daily digest at {time} ({timezone}), in {language}.",
+        "zh": "每日 {time}（{timezone}）推送，语言 {language}。",
+    },
+    "status_paused": {"en": " Paused: /start resumes.", "zh": "（已暂停，/start 恢复）"},
     "list_hint": {
         "en": "Tap a button to remove it.",
         "zh": "点击按钮即可删除。",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import browser, start, subscriptions
+from handlers import browser, digest, settings, start, subscriptions
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -22,6 +22,14 @@ def register(application: Application) -> None:  # type: ignore[type-arg,unused-
         "author": subscriptions.author,
         "unsubscribe": subscriptions.unsubscribe,
         "list": subscriptions.list_subscriptions,
+        "digest": digest.digest,
+        "export": digest.export,
+        "saved": digest.saved_list,
+        "status": digest.status,
+        "settings": settings.settings,
+        "lang": settings.lang,
+        "time": settings.time,
+        "timezone": settings.timezone,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback))
@@ -29,4 +37,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg,unused-
         CallbackQueryHandler(subscriptions.unsubscribe_button, pattern=r"^unsub:")
     )
     application.add_handler(CallbackQueryHandler(browser.browser_button, pattern=r"^br:"))
+    application.add_handler(CallbackQueryHandler(settings.settings_button, pattern=r"^set:"))
+    application.add_handler(CallbackQueryHandler(digest.paper_button, pattern=r"^(save|fb):"))
     application.add_handler(MessageHandler(filters.COMMAND, start.unknown_command))

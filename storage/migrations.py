@@ -142,3 +142,32 @@ def m0001_initial(db: Database) -> None:
         )
         """
     )
+
+
+@MIGRATIONS(name="0002_saved_and_feedback")
+def m0002_saved_and_feedback(db: Database) -> None:
+    """Papers a chat saved with ⭐, and its 👍/👎 on papers (for "more / less like this")."""
+    db.execute(
+        """
+        CREATE TABLE saved (
+            chat_id INTEGER NOT NULL REFERENCES chats (chat_id) ON DELETE CASCADE
+                ON UPDATE CASCADE,
+            arxiv_id TEXT NOT NULL,
+            title TEXT NOT NULL,
+            saved_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, arxiv_id)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE feedback (
+            chat_id INTEGER NOT NULL REFERENCES chats (chat_id) ON DELETE CASCADE
+                ON UPDATE CASCADE,
+            arxiv_id TEXT NOT NULL,
+            value INTEGER NOT NULL CHECK (value IN (-1, 1)),
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, arxiv_id)
+        )
+        """
+    )

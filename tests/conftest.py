@@ -11,6 +11,7 @@ import pytest
 from bot.config import Settings
 from storage.database import Store, open_store
 from tests.fakes.bot_api import FakeBotApi
+from tests.fakes.feed_server import FeedServer
 
 
 @pytest.fixture
@@ -26,16 +27,26 @@ class RunningBot:
     api: FakeBotApi
     settings: Settings
     store: Store
+    feeds: FeedServer
 
 
 @pytest.fixture
-async def running_bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[RunningBot]:
+def feeds() -> Iterator[FeedServer]:
+    with FeedServer() as running:
+        yield running
+
+
+@pytest.fixture
+async def running_bot(
+    api: FakeBotApi, feeds: FeedServer, tmp_path: Path
+) -> AsyncIterator[RunningBot]:
     """The real Application, polling the fake Bot API, as `python -m bot` runs it."""
     from bot.app import build_application
 
     settings = Settings(
         telegram_bot_token=api.token,
         telegram_base_url=api.base_url,
+        arxiv_rss_url=feeds.base_url,
         database_path=tmp_path / "bot.sqlite3",
         translator="none",
         admin_ids=frozenset({999}),
@@ -49,7 +60,7 @@ async def running_bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[RunningB
     assert application.updater is not None
     await application.updater.start_polling(poll_interval=0, timeout=1)
     try:
-        yield RunningBot(api, settings, store)
+        yield RunningBot(api, settings, store, feeds)
     finally:
         await application.updater.stop()
         await application.stop()

@@ -63,13 +63,15 @@ async def test_subscribe_keyword_author_then_list(running_bot: RunningBot) -> No
     assert len(buttons) == 6
     # Tap the remove button of "survey": the list is edited in place.
     survey = next(b for b in buttons if "survey" in b["text"])
-    running_bot.api.push_callback(USER, _message_id(running_bot, listing), survey["callback_data"])
+    running_bot.api.push_callback(
+        USER, message_id_of(running_bot, listing), survey["callback_data"]
+    )
     await running_bot.api.wait_for(lambda: len(chats.subscriptions(running_bot.store, USER)) == 5)
     await running_bot.api.wait_for(lambda: bool(running_bot.api.sent(method="editMessageText")))
     assert "(5)" in running_bot.api.sent(method="editMessageText")[-1]["text"]
 
 
-def _message_id(bot: RunningBot, sent: dict) -> int:
+def message_id_of(bot: RunningBot, sent: dict) -> int:
     for (chat_id, message_id), message in bot.api.messages.items():
         if chat_id == int(sent["chat_id"]) and message.get("text") == sent["text"]:
             return message_id
@@ -85,7 +87,7 @@ async def test_unsubscribe_one_several_missing_and_all(running_bot: RunningBot) 
     confirm = await ask(running_bot, "/unsubscribe all")
     assert "Remove all 2" in confirm["text"]
     yes = confirm["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
-    running_bot.api.push_callback(USER, _message_id(running_bot, confirm), yes)
+    running_bot.api.push_callback(USER, message_id_of(running_bot, confirm), yes)
     await running_bot.api.wait_for(lambda: chats.subscriptions(running_bot.store, USER) == [])
     assert "no argument" not in (await ask(running_bot, "/unsubscribe"))["text"]
 
@@ -102,7 +104,7 @@ async def test_browser_navigates_and_toggles(running_bot: RunningBot) -> None:
     first = await ask(running_bot, "/subscribe")
     rows = first["reply_markup"]["inline_keyboard"]
     cs = next(b for row in rows for b in row if b["text"].startswith("cs "))
-    message_id = _message_id(running_bot, first)
+    message_id = message_id_of(running_bot, first)
     running_bot.api.push_callback(USER, message_id, cs["callback_data"])
     await running_bot.api.wait_for(lambda: len(running_bot.api.sent(method="editMessageText")) >= 1)
     page = running_bot.api.sent(method="editMessageText")[-1]
@@ -126,7 +128,7 @@ async def test_browser_navigates_and_toggles(running_bot: RunningBot) -> None:
 
 async def test_forged_callback_data_is_answered_quietly(running_bot: RunningBot) -> None:
     first = await ask(running_bot, "/subscribe")
-    message_id = _message_id(running_bot, first)
+    message_id = message_id_of(running_bot, first)
     for data in ("br:t:not-a-code:0", "br:c:zzz:9", "unsub:999999", "br:"):
         running_bot.api.push_callback(USER, message_id, data)
     await running_bot.api.wait_for(

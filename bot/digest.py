@@ -1,0 +1,67 @@
+"""A chat's digest from what is stored: match the latest announcement, translate what is shown.
+
+The daily push and `/digest` both come through here, so a chat sees the same digest either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.match import build_digest
+from bot.models import Digest, PaperText
+from bot.translate import TranslationService
+from storage import chats, papers
+from storage.chats import Chat
+from storage.database import Store
+
+
+@dataclass(frozen=True)
+class ChatDigest:
+    """A digest and the text of its papers in the chat's language."""
+
+    digest: Digest
+    texts: dict[str, PaperText]
+    language: str
+
+
+def followed_categories(store: Store, chat: Chat) -> list[str]:
+    """The category and archive codes a chat follows."""
+    return [s.value for s in chats.subscriptions(store, chat.chat_id) if s.kind == "category"]
+
+
+def match_chat(
+    store: Store, chat: Chat, *, announced: date | None = None, cap: int | None = None
+) -> Digest | None:
+    """The chat's digest of one announcement (the latest stored by default), untranslated.
+
+    None when nothing has been announced and stored yet.
+    """
+    day = announced or papers.latest_announcement(store)
+    if day is None:
+        return None
+    interests = chats.interests_of(chat, chats.subscriptions(store, chat.chat_id))
+    return build_digest(
+        papers.announced_papers(store, day),
+        interests,
+        announced=day,
+        cap=chat.max_papers if cap is None else cap,
+    )
+
+
+async def chat_digest(
+    store: Store,
+    translator: TranslationService,
+    chat: Chat,
+    *,
+    announced: date | None = None,
+    cap: int | None = None,
+) -> ChatDigest | None:
+    """`match_chat`, with the shown papers translated into the chat's language."""
+    digest = match_chat(store, chat, announced=announced, cap=cap)
+    if digest is None:
+        return None
+    texts = await translator.paper_texts(
+        [entry.paper for entry in digest.entries], chat.language, summaries=chat.summaries
+    )
+    return ChatDigest(digest, texts, chat.language)

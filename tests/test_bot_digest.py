@@ -1,0 +1,174 @@
+"""/digest, /export, /saved, /status, /settings, /lang, /time, /timezone through the real bot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.sources.fetch import load_feed_file
+from storage import chats, deliveries
+from tests.conftest import RunningBot
+from tests.telegram_html import check_telegram_html
+from tests.test_bot_subscriptions import USER, ask, message_id_of
+
+FIXTURE = Path(__file__).parent / "fixtures" / "rss-stat-2024-03-26.xml"
+STAT = FIXTURE.read_bytes()
+
+
+async def subscribe_conformal(bot: RunningBot) -> None:
+    bot.feeds.route("/rss/stat.ML", STAT)
+    await ask(bot, "/subscribe stat.ML")
+    await ask(bot, '/keyword "conformal prediction"')
+
+
+async def test_digest_fetches_then_sends_overview_and_one_message_per_paper(
+    running_bot: RunningBot,
+) -> None:
+    await subscribe_conformal(running_bot)
+    before = len(running_bot.api.sent(USER))
+    running_bot.api.push_message(USER, "/digest")
+    messages = await running_bot.api.wait_for_messages(before + 3, USER)
+    overview, first, _second = messages[before : before + 3]
+    assert "2024-03-26" in overview["text"] and "2 篇" in overview["text"]
+    assert "Conformal online model aggregation" in first["text"]
+    keyboard = first["reply_markup"]["inline_keyboard"][0]
+    assert keyboard[0]["url"] == "https://arxiv.org/pdf/2403.15527"
+    assert [b.get("callback_data") for b in keyboard[1:]] == [
+        "save:2403.15527",
+        "fb:1:2403.15527",
+        "fb:-1:2403.15527",
+    ]
+    for message in messages[before:]:
+        assert check_telegram_html(message["text"]) is None
+    assert running_bot.feeds.count("/rss/stat.ML") == 1
+    assert any(name == "sendChatAction" for name, _ in running_bot.api.calls)
+    await running_bot.api.wait_for(
+        lambda: (
+            len(
+                deliveries.delivered_versions(running_bot.store, USER, ["2403.15527", "2403.16871"])
+            )
+            == 2
+        )
+    )
+    # Asking again uses what is stored: no second fetch.
+    running_bot.api.push_message(USER, "/digest")
+    await running_bot.api.wait_for_messages(before + 6, USER)
+    assert running_bot.feeds.count("/rss/stat.ML") == 1
+
+
+async def test_digest_without_subscriptions_and_with_no_matches(running_bot: RunningBot) -> None:
+    assert "don't follow anything" in (await ask(running_bot, "/digest"))["text"]
+    running_bot.feeds.route("/rss/stat.ML", STAT)
+    await ask(running_bot, "/subscribe stat.ML")
+    await ask(running_bot, "/keyword zebrafish")
+    assert (
+        "Nothing in the announcement of 2024-03-26" in (await ask(running_bot, "/digest"))["text"]
+    )
+
+
+async def test_digest_when_arxiv_is_down_says_so(running_bot: RunningBot) -> None:
+    running_bot.feeds.route("/rss/cs.CV", b"down", status=404)
+    await ask(running_bot, "/subscribe cs.CV")
+    assert "could not reach arXiv" in (await ask(running_bot, "/digest"))["text"]
+
+
+async def test_export_sends_the_markdown_file(running_bot: RunningBot) -> None:
+    await subscribe_conformal(running_bot)
+    running_bot.api.push_message(USER, "/export")
+    await running_bot.api.wait_for(lambda: bool(running_bot.api.sent(method="sendDocument")))
+    document = running_bot.api.sent(method="sendDocument")[-1]["document"]
+    assert document["filename"] == "arxiv-digest-2024-03-26.md"
+    text = document["content"].decode("utf-8")
+    assert text.startswith("# 摘要\n\n| Ref | Title | Summary |")
+    assert "[Conformal online model aggregation](https://arxiv.org/abs/2403.15527)" in text
+
+
+async def test_save_button_and_saved_list(running_bot: RunningBot) -> None:
+    await subscribe_conformal(running_bot)
+    before = len(running_bot.api.sent(USER))
+    running_bot.api.push_message(USER, "/digest")
+    messages = await running_bot.api.wait_for_messages(before + 3, USER)
+    entry = messages[before + 1]
+    running_bot.api.push_callback(USER, message_id_of(running_bot, entry), "save:2403.15527")
+    running_bot.api.push_callback(USER, message_id_of(running_bot, entry), "fb:1:2403.15527")
+    running_bot.api.push_callback(USER, message_id_of(running_bot, entry), "save:not-an-id")
+    await running_bot.api.wait_for(
+        lambda: len(running_bot.api.sent(method="answerCallbackQuery")) >= 3
+    )
+    saved = (await ask(running_bot, "/saved"))["text"]
+    assert "Saved papers</b> (1)" in saved and "Conformal online model aggregation" in saved
+
+
+async def test_status_counts_announced_matched_sent(running_bot: RunningBot) -> None:
+    assert "No fetch yet" in (await ask(running_bot, "/status"))["text"]
+    await subscribe_conformal(running_bot)
+    before = len(running_bot.api.sent(USER))
+    running_bot.api.push_message(USER, "/digest")
+    await running_bot.api.wait_for_messages(before + 3, USER)
+    status = (await ask(running_bot, "/status"))["text"]
+    assert "Latest announcement: 2024-03-26" in status
+    listed = sum(1 for p in load_feed_file(FIXTURE).papers if "stat.ML" in p.categories)
+    assert f"stat.ML: {listed} announced → 2 matched → 2 sent" in status
+    assert running_bot.settings.telegram_bot_token not in status
+
+
+async def test_direct_settings_with_wrong_values(running_bot: RunningBot) -> None:
+    assert "zh-CN" in (await ask(running_bot, "/lang"))["text"]
+    assert "✅" in (await ask(running_bot, "/lang ja"))["text"]
+    wrong = (await ask(running_bot, "/lang germn"))["text"]
+    assert "Did you mean" in wrong and "<code>de</code>" in wrong
+    assert "08:30" in (await ask(running_bot, "/time 8:30"))["text"]
+    wrong_time = (await ask(running_bot, "/time 25:99"))["text"]
+    assert "25:99" in wrong_time and "<code>/time 08:30</code>" in wrong_time
+    assert "Etc/GMT-8" in (await ask(running_bot, "/timezone +8"))["text"]
+    berln = (await ask(running_bot, "/timezone Europe/Berln"))["text"]
+    assert "Europe/Berlin" in berln
+    chat = chats.get_chat(running_bot.store, USER)
+    assert chat is not None
+    assert (chat.language, chat.delivery_time, chat.timezone) == ("ja", "08:30", "Etc/GMT-8")
+
+
+async def test_settings_keyboard_toggles_and_menus(running_bot: RunningBot) -> None:
+    shown = await ask(running_bot, "/settings")
+    message_id = message_id_of(running_bot, shown)
+    data = [b["callback_data"] for row in shown["reply_markup"]["inline_keyboard"] for b in row]
+    assert data == [
+        "set:l",
+        "set:t",
+        "set:z",
+        "set:max",
+        "set:cross",
+        "set:repl",
+        "set:sum",
+        "set:ui",
+    ]
+    for press in (
+        "set:cross",
+        "set:repl",
+        "set:max",
+        "set:z",
+        "set:z:Europe/Berlin",
+        "set:l",
+        "set:l:de",
+        "set:ui",
+    ):
+        count = len(running_bot.api.sent(method="editMessageText"))
+        running_bot.api.push_callback(USER, message_id, press)
+        await running_bot.api.wait_for(
+            lambda c=count: len(running_bot.api.sent(method="editMessageText")) > c
+        )
+    chat = chats.get_chat(running_bot.store, USER)
+    assert chat is not None
+    assert not chat.include_cross and chat.include_replacements and chat.max_papers == 30
+    assert chat.timezone == "Europe/Berlin" and chat.language == "de" and chat.ui_language == "zh"
+    assert "设置" in running_bot.api.sent(method="editMessageText")[-1]["text"]
+
+
+async def test_group_members_cannot_change_settings(running_bot: RunningBot) -> None:
+    group = -1002
+    running_bot.api.admins[group] = {7}
+    refused = await ask(
+        running_bot, "/time 07:00", chat_id=group, user_id=8, chat_type="supergroup"
+    )
+    assert "only administrators" in refused["text"]
+    chat = chats.get_chat(running_bot.store, group)
+    assert chat is not None and chat.delivery_time == "09:00"
