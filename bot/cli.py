@@ -145,6 +145,15 @@ async def _fetch(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _stats(settings: Settings) -> int:
+    from storage.stats import collect
+
+    numbers = collect(open_store(settings.database_path))
+    for name, value in numbers.__dict__.items():
+        print(f"{name.replace('_', ' ')}: {value if value is not None else '—'}")
+    return 0
+
+
 def _run(settings: Settings, args: argparse.Namespace) -> int:
     if not settings.telegram_bot_token:
         print(
@@ -181,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--no-cross", action="store_true", help="leave out cross-lists")
     digest.add_argument("--replacements", action="store_true", help="include new versions")
 
+    commands.add_parser("stats", help="print counts of chats, subscriptions, deliveries")
     fetch = commands.add_parser("fetch", help="fetch the feed now, store it, print counts")
     fetch.add_argument("--category", action="append", default=[], help="default: subscribed")
     return parser
@@ -204,6 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "fetch":
             return asyncio.run(_fetch(settings, args))
+        if args.command == "stats":
+            return _stats(settings)
         if args.command in (None, "run"):
             if args.command is None:
                 args.webhook = None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import browser, digest, settings, start, subscriptions
+from handlers import admin, browser, digest, settings, start, subscriptions
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -30,6 +30,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg,unused-
         "lang": settings.lang,
         "time": settings.time,
         "timezone": settings.timezone,
+        "stats": admin.stats,
+        "broadcast": admin.broadcast,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback))

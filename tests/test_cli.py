@@ -217,3 +217,11 @@ def test_run_without_a_token_is_one_clear_line(tmp_path: Path) -> None:
         "TELEGRAM_BOT_TOKEN is not set: put it in the environment or in .env "
         "(see .env.example) and start again."
     )
+
+
+def test_stats_after_a_fetch(tmp_path: Path, feeds: FeedServer) -> None:
+    run(["fetch", "--category", "stat"], tmp_path, ARXIV_RSS_URL=feeds.base_url)
+    result = run(["stats"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "papers: 123" in result.stdout
+    assert "latest announcement: 2024-03-26" in result.stdout
