@@ -31,7 +31,6 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("unsubscribe", "Remove a subscription or all", "取消订阅"),
     ("list", "What you follow", "查看订阅"),
     ("digest", "Your digest now", "立即获取摘要"),
-    ("search", "Search arXiv", "搜索 arXiv"),
     ("export", "Latest digest as Markdown", "导出 Markdown 摘要"),
     ("saved", "Saved papers", "收藏的论文"),
     ("settings", "Language, time, time zone, papers", "语言、时间、时区、数量"),
@@ -120,12 +119,12 @@ async def _post_init(application: Application) -> None:
     log.info("bot @%s is running (long polling); stop with Ctrl+C", me.username)
 
 
-def run_bot(settings: Settings, webhook_url: str | None = None) -> int:
-    """Run until interrupted; returns the process exit status."""
+def run_bot(settings: Settings, webhook_url: str | None = None, port: int = 8443) -> int:
+    """Run until interrupted (long polling, or a webhook on `port`); returns the exit status."""
     application = build_application(settings)
     try:
         if webhook_url:
-            application.run_webhook(listen="0.0.0.0", port=8443, webhook_url=webhook_url)
+            application.run_webhook(listen="0.0.0.0", port=port, webhook_url=webhook_url)
         else:
             application.run_polling(allowed_updates=None, drop_pending_updates=False)
     except InvalidToken:

@@ -164,7 +164,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     from bot.app import run_bot
 
-    return run_bot(settings, webhook_url=args.webhook)
+    return run_bot(settings, webhook_url=args.webhook, port=args.port)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -176,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
     run = commands.add_parser("run", help="start the Telegram bot (the default)")
     run.add_argument("--webhook", metavar="URL", help="serve a webhook instead of long polling")
+    run.add_argument("--port", type=int, default=8443, help="webhook port (default 8443)")
 
     digest = commands.add_parser("digest", help="print one digest from a feed")
     digest.add_argument("--category", action="append", default=[], help="cs.CV, or an archive")
@@ -218,7 +219,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _stats(settings)
         if args.command in (None, "run"):
             if args.command is None:
-                args.webhook = None
+                args.webhook, args.port = None, 8443
             return _run(settings, args)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
