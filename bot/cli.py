@@ -145,6 +145,37 @@ async def _fetch(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _search(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.render.latex import latex_to_text
+    from bot.sources.search import ArxivSearch, SearchError, SearchHit, parse_query
+
+    client = ArxivSearch(settings.arxiv_api_url)
+    try:
+        query = parse_query(args.query)
+        hits: list[SearchHit] = []
+        page = 0
+        while len(hits) < args.max:
+            result = await client.search(query, page)
+            hits.extend(result.hits)
+            if not result.has_more:
+                break
+            page += 1
+    except SearchError as exc:
+        print(f"search failed: {exc}", file=sys.stderr)
+        return 2 if exc.kind == "bad-query" else 1
+    if not hits:
+        print(f"no results for {args.query!r}")
+        return 0
+    for number, hit in enumerate(hits[: args.max], 1):
+        paper = hit.paper
+        authors = ", ".join(paper.authors[:6]) + (" …" if len(paper.authors) > 6 else "")
+        day = hit.published.isoformat() if hit.published else ""
+        print(f"{number}. {latex_to_text(paper.title)}")
+        print(f"   {authors}")
+        print(f"   {day}  {' '.join(paper.categories)}  {paper.abs_url}  {paper.pdf_url}")
+    return 0
+
+
 def _stats(settings: Settings) -> int:
     from storage.stats import collect
 
@@ -192,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--replacements", action="store_true", help="include new versions")
 
     commands.add_parser("stats", help="print counts of chats, subscriptions, deliveries")
+    search = commands.add_parser("search", help="search arXiv and print the results")
+    search.add_argument("query", help='words, "phrases", ti:/au:/cat: fields, or an arXiv id')
+    search.add_argument("--max", type=int, default=5, help="how many results (default 5)")
     fetch = commands.add_parser("fetch", help="fetch the feed now, store it, print counts")
     fetch.add_argument("--category", action="append", default=[], help="default: subscribed")
     return parser
@@ -217,6 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_fetch(settings, args))
         if args.command == "stats":
             return _stats(settings)
+        if args.command == "search":
+            return asyncio.run(_search(settings, args))
         if args.command in (None, "run"):
             if args.command is None:
                 args.webhook, args.port = None, 8443

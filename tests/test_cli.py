@@ -225,3 +225,21 @@ def test_stats_after_a_fetch(tmp_path: Path, feeds: FeedServer) -> None:
     assert result.returncode == 0, result.stderr
     assert "papers: 123" in result.stdout
     assert "latest announcement: 2024-03-26" in result.stdout
+
+
+def test_search_prints_results_from_the_api(tmp_path: Path) -> None:
+    from tests.test_search import respond
+
+    with FeedServer() as api:
+        api.responder = respond
+        env = {"ARXIV_API_URL": api.url("/api/query")}
+        found = run(["search", "au:del_maestro", "--max", "3"], tmp_path, **env)
+        assert found.returncode == 0, found.stderr
+        assert found.stdout.count("https://arxiv.org/abs/") == 3
+        assert found.stdout.startswith("1. ")
+        one = run(["search", "arXiv:astro-ph/0601001"], tmp_path, **env)
+        assert "Frequency of Hot Jupiters" in one.stdout
+        none = run(["search", "zzzqqq"], tmp_path, **env)
+        assert "no results" in none.stdout
+        bad = run(["search", "sort:date"], tmp_path, **env)
+        assert bad.returncode == 2 and "search failed" in bad.stderr

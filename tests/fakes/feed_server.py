@@ -17,6 +17,7 @@ import hashlib
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
@@ -31,6 +32,8 @@ class FeedServer:
         self.scripts: dict[str, deque[tuple[int, dict[str, str], bytes]]] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.delay = 0.0
+        # Optional: answers computed from the request path (the arXiv API fake uses it).
+        self.responder: Callable[[str], tuple[int, dict[str, str], bytes] | None] | None = None
         self._lock = threading.Lock()
         server = self
 
@@ -83,6 +86,8 @@ class FeedServer:
             self.requests.append((path, {k: v for k, v in handler.headers.items()}))
             scripted = self.scripts.get(path)
             answer = scripted.popleft() if scripted else self.routes.get(path)
+        if answer is None and self.responder is not None:
+            answer = self.responder(path)
         if self.delay:
             time.sleep(self.delay)
         if answer is None:

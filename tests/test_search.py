@@ -1,0 +1,135 @@
+"""arXiv search against a local server serving real API responses: queries, paging, cache,
+spacing between requests, and every error case."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from bot.sources.search import ArxivSearch, SearchError, parse_query
+from tests.fakes.feed_server import FeedServer
+
+FIXTURES = Path(__file__).parent / "fixtures"
+AUTHOR = (FIXTURES / "api-legacy-au-del_maestro.xml").read_bytes()
+CHECKERBOARD = (FIXTURES / "api-legacy-au-del_maestro-AND-ti-checkerboard.xml").read_bytes()
+
+
+def wrapped(name: str) -> tuple[int, dict[str, str], bytes]:
+    data = json.loads((FIXTURES / name).read_text())
+    return data["status_code"], {"Content-Type": "application/atom+xml"}, data["body"].encode()
+
+
+def respond(path: str) -> tuple[int, dict[str, str], bytes] | None:
+    params = {k: v[0] for k, v in parse_qs(urlsplit(path).query).items()}
+    ids = params.get("id_list", "")
+    query = params.get("search_query", "")
+    start = int(params.get("start", "0"))
+    if ids == "astro-ph/0601001":
+        return wrapped("api-2026-id-astro-ph_0601001.json")
+    if ids == "0000.00000":
+        return wrapped("api-2026-id-0000.0000-empty.json")
+    if ids:
+        return wrapped("api-2026-id-abc-error.json")
+    if "checkerboard" in query:
+        return 200, {}, CHECKERBOARD
+    if "del_maestro" in query and start == 0:
+        return 200, {}, AUTHOR
+    if query == "all:busy":
+        return 503, {"Retry-After": "1"}, b"busy"
+    return wrapped("api-2026-id-0000.0000-empty.json")
+
+
+@pytest.fixture
+def api() -> Iterator[FeedServer]:
+    with FeedServer() as server:
+        server.responder = respond
+        yield server
+
+
+def client(api: FeedServer, **options: float) -> ArxivSearch:
+    return ArxivSearch(api.url("/api/query"), **options)
+
+
+@pytest.mark.parametrize(
+    ("typed", "search_query", "ids", "sort"),
+    [
+        ("diffusion models", "all:diffusion AND all:models", (), "relevance"),
+        ('"anomaly detection" video', 'all:"anomaly detection" AND all:video', (), "relevance"),
+        ("diffusion sort:date", "all:diffusion", (), "date"),
+        (
+            "au:del_maestro AND ti:checkerboard",
+            "au:del_maestro AND ti:checkerboard",
+            (),
+            "relevance",
+        ),
+        ("cat:cs.CV anomaly", "cat:cs.CV anomaly", (), "relevance"),
+        ("2403.11083", "", ("2403.11083",), "relevance"),
+        ("arXiv:2403.11083v2", "", ("2403.11083v2",), "relevance"),
+        ("https://arxiv.org/pdf/2403.11083v2.pdf", "", ("2403.11083v2",), "relevance"),
+        ("hep-th/9901001", "", ("hep-th/9901001",), "relevance"),
+    ],
+)
+def test_parse_query(typed: str, search_query: str, ids: tuple[str, ...], sort: str) -> None:
+    query = parse_query(typed)
+    assert (query.search_query, query.id_list, query.sort) == (search_query, ids, sort)
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "sort:date", "!!! ???"])
+def test_empty_queries_are_bad(typed: str) -> None:
+    with pytest.raises(SearchError) as caught:
+        parse_query(typed)
+    assert caught.value.kind == "bad-query"
+
+
+async def test_field_query_pages_and_cache(api: FeedServer) -> None:
+    search = client(api, min_interval=0.0)
+    first = await search.search(parse_query("au:del_maestro"))
+    assert len(first.hits) == 5 and first.has_more
+    assert first.hits[0].paper.arxiv_id == "1201.4869"
+    assert all(hit.paper.title and hit.paper.authors for hit in first.hits)
+    again = await search.search(parse_query("au:del_maestro"))
+    assert again is first and search.requests == 1 and api.count() == 1
+
+
+async def test_id_query_opens_that_paper(api: FeedServer) -> None:
+    page = await client(api, min_interval=0.0).search(parse_query("astro-ph/0601001"))
+    assert [hit.paper.arxiv_id for hit in page.hits] == ["astro-ph/0601001"]
+    assert page.hits[0].paper.title.startswith("Frequency of Hot Jupiters")
+    assert not page.has_more
+
+
+async def test_no_results_bad_id_and_server_errors(api: FeedServer) -> None:
+    search = client(api, min_interval=0.0)
+    empty = await search.search(parse_query("zzzzqqq"))
+    assert empty.hits == () and not empty.has_more
+    with pytest.raises(SearchError) as bad:
+        await search.search(parse_query("2403.99999"))  # answered with arXiv's 400 error
+    assert bad.value.kind == "bad-query"
+    with pytest.raises(SearchError) as busy:
+        await search.search(parse_query("busy"))
+    assert busy.value.kind == "unavailable"
+
+
+async def test_a_slow_server_times_out_instead_of_hanging(api: FeedServer) -> None:
+    api.delay = 2.0
+    search = client(api, min_interval=0.0, timeout=0.3)
+    started = time.monotonic()
+    with pytest.raises(SearchError) as caught:
+        await search.search(parse_query("au:del_maestro"))
+    assert caught.value.kind == "unavailable"
+    assert time.monotonic() - started < 2.0
+
+
+async def test_requests_are_spaced_even_when_many_chats_search_at_once(api: FeedServer) -> None:
+    search = client(api, min_interval=0.3)
+    queries = ["au:del_maestro", "zzz1", "zzz2", "zzz3"]
+    await asyncio.gather(*(search.search(parse_query(q)) for q in queries))
+    gaps = [b - a for a, b in zip(search.request_times, search.request_times[1:], strict=False)]
+    assert search.requests == 4 and len(gaps) == 3
+    assert min(gaps) >= 0.3
