@@ -15,6 +15,7 @@ from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, CallbackContext, Defaults
 
 from bot.config import Settings
+from bot.sources.search import ArxivSearch
 from bot.translate import TranslationService
 from storage.database import Store, open_store
 from storage.translations import SqliteTranslationCache
@@ -31,6 +32,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("unsubscribe", "Remove a subscription or all", "取消订阅"),
     ("list", "What you follow", "查看订阅"),
     ("digest", "Your digest now", "立即获取摘要"),
+    ("search", "Search arXiv", "搜索 arXiv"),
     ("export", "Latest digest as Markdown", "导出 Markdown 摘要"),
     ("saved", "Saved papers", "收藏的论文"),
     ("settings", "Language, time, time zone, papers", "语言、时间、时区、数量"),
@@ -49,6 +51,7 @@ class Services:
     settings: Settings
     store: Store
     translator: TranslationService
+    search: ArxivSearch
 
 
 def build_application(settings: Settings, store: Store | None = None) -> Application:
@@ -60,6 +63,7 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
         settings=settings,
         store=store,
         translator=TranslationService(settings, SqliteTranslationCache(store)),
+        search=ArxivSearch(settings.arxiv_api_url),
     )
     application = (
         Application.builder()

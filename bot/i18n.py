@@ -44,6 +44,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "/unsubscribe <code>cs.CV | keyword | author | all</code>\n"
             "/list — what you follow\n"
             "/digest — your digest of the latest announcement, now\n"
+            "/search <code>query</code> — search arXiv\n"
             "/export — the latest digest as a Markdown file\n"
             "/saved — papers you saved\n"
             "/settings — language, time, time zone, number of papers…\n"
@@ -61,6 +62,7 @@ MESSAGES: dict[str, dict[str, str]] = {
             "/unsubscribe <code>cs.CV | 关键词 | 作者 | all</code>\n"
             "/list — 查看订阅\n"
             "/digest — 立即获取最新一期摘要\n"
+            "/search <code>查询</code> — 搜索 arXiv\n"
             "/export — 以 Markdown 文件导出最新摘要\n"
             "/saved — 已收藏的论文\n"
             "/settings — 语言、时间、时区、论文数量…\n"
@@ -290,6 +292,50 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "每日 {time}（{timezone}）推送，语言 {language}。",
     },
     "status_paused": {"en": " Paused: /start resumes.", "zh": "（已暂停，/start 恢复）"},
+    "search_title": {
+        "en": "🔎 <b>{query}</b> · page {page}",
+        "zh": "🔎 <b>{query}</b> · 第 {page} 页",
+    },
+    "search_follow": {"en": "➕ Follow this as a keyword", "zh": "➕ 关注此关键词"},
+    "search_usage": {
+        "en": "Search arXiv: <code>/search diffusion models</code>, fields such as "
+        "<code>/search au:lecun ti:energy</code>, <code>cat:cs.CV anomaly</code>, "
+        "<code>sort:date</code>, or an id such as <code>/search 2403.11083</code>.",
+        "zh": "搜索 arXiv：<code>/search diffusion models</code>，也支持字段语法如 "
+        "<code>/search au:lecun ti:energy</code>、<code>cat:cs.CV anomaly</code>、"
+        "<code>sort:date</code>，或直接输入编号如 <code>/search 2403.11083</code>。",
+    },
+    "search_bad_query": {
+        "en": "arXiv could not understand <code>{query}</code>. Check the field syntax "
+        "(ti:, au:, abs:, cat:, AND, OR, ANDNOT) or the id.",
+        "zh": "arXiv 无法解析 <code>{query}</code>，请检查字段语法（ti:、au:、abs:、cat:、"
+        "AND、OR、ANDNOT）或编号。",
+    },
+    "search_unavailable": {
+        "en": "⚠️ arXiv's search is not answering right now. Please try again in a minute.",
+        "zh": "⚠️ arXiv 搜索暂时无响应，请稍后再试。",
+    },
+    "search_no_results": {
+        "en": "No results for <code>{query}</code>.",
+        "zh": "没有找到 <code>{query}</code> 的结果。",
+    },
+    "search_too_long": {
+        "en": "That query is too long (300 characters at most).",
+        "zh": "查询太长了（最多 300 个字符）。",
+    },
+    "search_flood": {
+        "en": "Easy: arXiv allows few searches. Try again in {seconds} s.",
+        "zh": "搜索太频繁了，arXiv 限制了请求频率，请 {seconds} 秒后再试。",
+    },
+    "search_expired": {
+        "en": "This search has expired; please search again.",
+        "zh": "该搜索已过期，请重新搜索。",
+    },
+    "search_cannot_follow": {
+        "en": "This query cannot be followed as a keyword.",
+        "zh": "该查询无法作为关键词关注。",
+    },
+    "search_followed": {"en": "➕ Following “{keyword}”", "zh": "➕ 已关注“{keyword}”"},
     "list_hint": {
         "en": "Tap a button to remove it.",
         "zh": "点击按钮即可删除。",

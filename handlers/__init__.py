@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import admin, browser, digest, settings, start, subscriptions
+from handlers import admin, browser, digest, search, settings, start, subscriptions
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -30,6 +30,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg,unused-
         "lang": settings.lang,
         "time": settings.time,
         "timezone": settings.timezone,
+        "search": search.search,
         "stats": admin.stats,
         "broadcast": admin.broadcast,
     }
@@ -40,5 +41,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg,unused-
     )
     application.add_handler(CallbackQueryHandler(browser.browser_button, pattern=r"^br:"))
     application.add_handler(CallbackQueryHandler(settings.settings_button, pattern=r"^set:"))
+    application.add_handler(CallbackQueryHandler(search.search_button, pattern=r"^s[pdk]:"))
     application.add_handler(CallbackQueryHandler(digest.paper_button, pattern=r"^(save|fb):"))
     application.add_handler(MessageHandler(filters.COMMAND, start.unknown_command))

@@ -171,3 +171,17 @@ def m0002_saved_and_feedback(db: Database) -> None:
         )
         """
     )
+
+
+@MIGRATIONS(name="0003_searches")
+def m0003_searches(db: Database) -> None:
+    """Search queries behind short keys: callback data holds the key, never the query."""
+    db.execute(
+        """
+        CREATE TABLE searches (
+            key TEXT PRIMARY KEY,
+            query TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )

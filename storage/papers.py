@@ -96,6 +96,28 @@ def save_announcement(
         )
 
 
+def remember_papers(store: Store, found: Sequence[Paper]) -> None:
+    """Keep papers seen outside an announcement (search results), so ⭐ can name them later."""
+    now = utc_now()
+    with store.lock, store.db.atomic():
+        store.db.conn.executemany(
+            """
+            INSERT INTO papers (arxiv_id, version, title, abstract, authors, categories,
+                primary_category, doi, journal_ref, comment, first_seen, updated_at)
+            VALUES (:arxiv_id, :version, :title, :abstract, :authors, :categories,
+                :primary_category, :doi, :journal_ref, :comment, :first_seen, :updated_at)
+            ON CONFLICT (arxiv_id) DO NOTHING
+            """,
+            [_paper_row(paper, now) for paper in found],
+        )
+
+
+def paper_by_id(store: Store, arxiv_id: str) -> Paper | None:
+    """A stored paper by id (without version)."""
+    rows = list(store.db.query("SELECT * FROM papers WHERE arxiv_id = ?", [arxiv_id]))
+    return _paper(rows[0]) if rows else None
+
+
 def latest_announcement(store: Store) -> date | None:
     """The most recent announcement date stored, or None before the first fetch."""
     row = store.db.execute("SELECT MAX(announced) FROM announcements").fetchone()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from bot.sources.search import ArxivSearch
 from storage.database import Store, open_store
 from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.feed_server import FeedServer
@@ -32,7 +33,10 @@ class RunningBot:
 
 @pytest.fixture
 def feeds() -> Iterator[FeedServer]:
+    from tests.test_search import respond
+
     with FeedServer() as running:
+        running.responder = respond
         yield running
 
 
@@ -47,12 +51,15 @@ async def running_bot(
         telegram_bot_token=api.token,
         telegram_base_url=api.base_url,
         arxiv_rss_url=feeds.base_url,
+        arxiv_api_url=feeds.url("/api/query"),
         database_path=tmp_path / "bot.sqlite3",
         translator="none",
         admin_ids=frozenset({999}),
     )
     store = open_store(settings.database_path)
     application = build_application(settings, store)
+    # arXiv's 3 s spacing is measured in test_search; here it would only slow conversations.
+    application.bot_data["services"].search = ArxivSearch(settings.arxiv_api_url, min_interval=0.05)
     await application.initialize()
     if application.post_init:
         await application.post_init(application)

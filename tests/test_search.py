@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +28,7 @@ def wrapped(name: str) -> tuple[int, dict[str, str], bytes]:
 
 def respond(path: str) -> tuple[int, dict[str, str], bytes] | None:
     params = {k: v[0] for k, v in parse_qs(urlsplit(path).query).items()}
-    ids = params.get("id_list", "")
+    ids = re.sub(r"v\d+$", "", params.get("id_list", ""))
     query = params.get("search_query", "")
     start = int(params.get("start", "0"))
     if ids == "astro-ph/0601001":
@@ -38,7 +39,7 @@ def respond(path: str) -> tuple[int, dict[str, str], bytes] | None:
         return wrapped("api-2026-id-abc-error.json")
     if "checkerboard" in query:
         return 200, {}, CHECKERBOARD
-    if "del_maestro" in query and start == 0:
+    if "del_maestro" in query and start < 10:
         return 200, {}, AUTHOR
     if query == "all:busy":
         return 503, {"Retry-After": "1"}, b"busy"

@@ -1,0 +1,80 @@
+"""/search through the real bot: results, paging, details, save, follow, and every error."""
+
+from __future__ import annotations
+
+from storage import chats, saved
+from tests.conftest import RunningBot
+from tests.telegram_html import check_telegram_html
+from tests.test_bot_subscriptions import USER, ask, message_id_of
+
+
+def buttons(message: dict) -> list[dict]:
+    return [b for row in message["reply_markup"]["inline_keyboard"] for b in row]
+
+
+async def test_search_pages_details_save_and_follow(running_bot: RunningBot) -> None:
+    first = await ask(running_bot, "/search au:del_maestro")
+    assert check_telegram_html(first["text"]) is None
+    assert "page 1" in first["text"] and first["text"].count("arXiv:") == 5
+    data = [b["callback_data"] for b in buttons(first)]
+    assert all(len(d.encode()) <= 64 for d in data)
+    assert any(d.startswith("sp:") and d.endswith(":1") for d in data)
+    assert any(name == "sendChatAction" for name, _ in running_bot.api.calls)
+    message_id = message_id_of(running_bot, first)
+    next_page = next(d for d in data if d.startswith("sp:"))
+    requests_before = running_bot.feeds.count()
+    running_bot.api.push_callback(USER, message_id, next_page)
+    await running_bot.api.wait_for(lambda: bool(running_bot.api.sent(method="editMessageText")))
+    second = running_bot.api.sent(method="editMessageText")[-1]
+    assert "page 2" in second["text"]
+    assert running_bot.feeds.count() == requests_before + 1
+    # Back to page 1 comes from the cache: no request to arXiv.
+    back = next(b["callback_data"] for b in buttons(second) if b["text"] == "◀")
+    running_bot.api.push_callback(USER, message_id, back)
+    await running_bot.api.wait_for(lambda: len(running_bot.api.sent(method="editMessageText")) >= 2)
+    assert running_bot.feeds.count() == requests_before + 1
+    details = next(d for d in data if d.startswith("sd:") and d.endswith(":0"))
+    count = len(running_bot.api.sent(USER))
+    running_bot.api.push_callback(USER, message_id, details)
+    shown = (await running_bot.api.wait_for_messages(count + 1, USER))[-1]
+    assert "<blockquote expandable>" in shown["text"]
+    save = next(d for d in data if d.startswith("save:"))
+    running_bot.api.push_callback(USER, message_id, save)
+    follow = next(d for d in data if d.startswith("sk:"))
+    running_bot.api.push_callback(USER, message_id, follow)
+    await running_bot.api.wait_for(
+        lambda: (
+            len(chats.subscriptions(running_bot.store, USER)) == 1
+            and len(saved.saved_papers(running_bot.store, USER)) == 1
+        )
+    )
+    assert chats.subscriptions(running_bot.store, USER)[0].value == "au:del_maestro"
+
+
+async def test_search_by_id_and_the_error_replies(running_bot: RunningBot) -> None:
+    found = await ask(running_bot, "/search https://arxiv.org/abs/astro-ph/0601001v1")
+    assert "Frequency of Hot Jupiters" in found["text"]
+    assert "➕" not in str(found["reply_markup"])  # an id is not a keyword
+    assert "No results" in (await ask(running_bot, "/search zzzqqq"))["text"]
+    assert "could not understand" in (await ask(running_bot, "/search 2403.99999"))["text"]
+    assert "not answering" in (await ask(running_bot, "/search busy"))["text"]
+    assert "Search arXiv" in (await ask(running_bot, "/search"))["text"]
+    assert "too long" in (await ask(running_bot, "/search " + "x" * 400))["text"]
+
+
+async def test_search_flood_limit_per_chat(running_bot: RunningBot) -> None:
+    for n in range(5):
+        await ask(running_bot, f"/search zzz{n}", chat_id=77)
+    assert "Try again in" in (await ask(running_bot, "/search zzz9", chat_id=77))["text"]
+    # Another chat is not affected.
+    assert "No results" in (await ask(running_bot, "/search zzz9", chat_id=78))["text"]
+
+
+async def test_forged_search_buttons(running_bot: RunningBot) -> None:
+    first = await ask(running_bot, "/search au:del_maestro", chat_id=79)
+    message_id = message_id_of(running_bot, first)
+    for data in ("sp:nokey:1", "sd:nokey:0:0", "sk:nokey", "sp:", "sd:x"):
+        running_bot.api.push_callback(79, message_id, data)
+    await running_bot.api.wait_for(
+        lambda: len(running_bot.api.sent(method="answerCallbackQuery")) >= 5
+    )
