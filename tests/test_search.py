@@ -4,6 +4,7 @@ spacing between requests, and every error case."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import re
 import time
@@ -43,6 +44,8 @@ def respond(path: str) -> tuple[int, dict[str, str], bytes] | None:
         return 200, {}, AUTHOR
     if query == "all:busy":
         return 503, {"Retry-After": "1"}, b"busy"
+    if query == "all:ratelimited":
+        return 429, {"Retry-After": "3"}, b"slow down"
     return wrapped("api-2026-id-0000.0000-empty.json")
 
 
@@ -131,6 +134,30 @@ async def test_requests_are_spaced_even_when_many_chats_search_at_once(api: Feed
     search = client(api, min_interval=0.3)
     queries = ["au:del_maestro", "zzz1", "zzz2", "zzz3"]
     await asyncio.gather(*(search.search(parse_query(q)) for q in queries))
-    gaps = [b - a for a, b in zip(search.request_times, search.request_times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(search.request_times)]
     assert search.requests == 4 and len(gaps) == 3
     assert min(gaps) >= 0.3
+
+
+async def test_plain_words_find_papers(api: FeedServer) -> None:
+    page = await client(api, min_interval=0.0).search(parse_query("checkerboard"))
+    assert len(page.hits) == 1 and not page.has_more
+    assert "checkerboard" in page.hits[0].paper.title.lower()
+    sent = parse_qs(urlsplit(api.requests[0][0]).query)
+    assert sent["search_query"] == ["all:checkerboard"]
+
+
+async def test_rate_limited_by_arxiv_is_unavailable(api: FeedServer) -> None:
+    with pytest.raises(SearchError) as caught:
+        await client(api, min_interval=0.0).search(parse_query("ratelimited"))
+    assert caught.value.kind == "unavailable"
+
+
+async def test_the_real_three_second_spacing_holds_for_concurrent_chats(api: FeedServer) -> None:
+    search = ArxivSearch(api.url("/api/query"))  # the default: arXiv's 3 s
+    started = time.monotonic()
+    await asyncio.gather(*(search.search(parse_query(f"chat{n}")) for n in range(3)))
+    gaps = [b - a for a, b in itertools.pairwise(search.request_times)]
+    assert len(gaps) == 2 and min(gaps) >= 3.0
+    assert time.monotonic() - started >= 6.0
+    assert all(b - a >= 2.9 for a, b in itertools.pairwise(api.arrivals))

@@ -31,6 +31,7 @@ class FeedServer:
         self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
         self.scripts: dict[str, deque[tuple[int, dict[str, str], bytes]]] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.arrivals: list[float] = []  # time.monotonic() of each request, as received
         self.delay = 0.0
         # Optional: answers computed from the request path (the arXiv API fake uses it).
         self.responder: Callable[[str], tuple[int, dict[str, str], bytes] | None] | None = None
@@ -84,6 +85,7 @@ class FeedServer:
         path = handler.path
         with self._lock:
             self.requests.append((path, {k: v for k, v in handler.headers.items()}))
+            self.arrivals.append(time.monotonic())
             scripted = self.scripts.get(path)
             answer = scripted.popleft() if scripted else self.routes.get(path)
         if answer is None and self.responder is not None:
