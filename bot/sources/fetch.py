@@ -107,19 +107,16 @@ async def fetch_url(
             except httpx.HTTPError as exc:
                 error = FetchError(f"network error fetching {url}: {type(exc).__name__}")
             else:
-                if response.status_code == 304:
-                    return FetchResult(
-                        url,
-                        304,
-                        None,
-                        response.headers.get("ETag"),
-                        response.headers.get("Last-Modified"),
+                if response.status_code in (200, 304):
+                    # 304: unchanged since the validators we sent; 200: parse (FeedError if bad).
+                    feed = (
+                        parse_feed(response.content, requested)
+                        if response.status_code == 200
+                        else None
                     )
-                if response.status_code == 200:
-                    feed = parse_feed(response.content, requested)
                     return FetchResult(
                         url,
-                        200,
+                        response.status_code,
                         feed,
                         response.headers.get("ETag"),
                         response.headers.get("Last-Modified"),
