@@ -167,3 +167,14 @@ async def test_stop_pauses_and_start_resumes(running_bot: RunningBot) -> None:
     assert "on again" in messages[-2]["text"]
     chat = chats.get_chat(running_bot.store, USER)
     assert chat is not None and not chat.paused
+
+
+async def test_limits_per_chat_have_clear_answers(running_bot: RunningBot) -> None:
+    codes = [f"math.{c}" for c in ("AG", "AT", "AP", "CT", "CA", "CO", "AC", "CV", "DG", "DS")]
+    await ask(running_bot, "/subscribe cs " + " ".join(codes))
+    words = " ".join(f"word{n}" for n in range(39))
+    await ask(running_bot, f"/keyword {words}")
+    assert len(chats.subscriptions(running_bot.store, USER)) == 50
+    assert "at most 50" in (await ask(running_bot, "/keyword onemore"))["text"]
+    assert "at most 50" in (await ask(running_bot, "/subscribe stat.ML"))["text"]
+    assert len(chats.subscriptions(running_bot.store, USER)) == 50

@@ -161,3 +161,10 @@ async def test_the_real_three_second_spacing_holds_for_concurrent_chats(api: Fee
     assert len(gaps) == 2 and min(gaps) >= 3.0
     assert time.monotonic() - started >= 6.0
     assert all(b - a >= 2.9 for a, b in itertools.pairwise(api.arrivals))
+
+
+async def test_an_empty_later_page_is_arxiv_failing_not_the_end(api: FeedServer) -> None:
+    search = client(api, min_interval=0.0)
+    with pytest.raises(SearchError) as caught:
+        await search.search(parse_query("au:del_maestro"), page=3)  # the fake has 2 pages
+    assert caught.value.kind == "unavailable"

@@ -215,6 +215,9 @@ class ArxivSearch:
             raise SearchError("unavailable", "arXiv returned an empty page") from exc
         except requests.RequestException as exc:
             raise SearchError("unavailable", f"arXiv unreachable: {type(exc).__name__}") from exc
+        if not results and page > 0:
+            # The previous page promised more: an empty one is arXiv's known transient failure.
+            raise SearchError("unavailable", "arXiv returned an empty page")
         hits = []
         for result in results:
             if "/api/errors" in result.entry_id:
