@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -15,12 +16,19 @@ from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, CallbackContext, Defaults
 
 from bot.config import Settings
+from bot.deliver import drain_outbox, queue_due_digests
+from bot.ingest import fetch_and_store
 from bot.sources.search import ArxivSearch
 from bot.translate import TranslationService
+from storage.chats import subscribed_categories
 from storage.database import Store, open_store
 from storage.translations import SqliteTranslationCache
 
 log = logging.getLogger(__name__)
+
+# A drain stops before the next minute's tick; what is left goes out then.
+DRAIN_BUDGET = 50.0
+FETCH_INTERVAL = 30 * 60
 
 # (command, English description, Chinese description): what setMyCommands registers.
 COMMANDS: tuple[tuple[str, str, str], ...] = (
@@ -114,11 +122,59 @@ async def _on_error(update: object, context: CallbackContext) -> None:  # type: 
         log.warning("could not tell chat %s about the failure", chat.id)
 
 
+async def _delivery_tick(context: CallbackContext) -> None:  # type: ignore[type-arg,unused-ignore]
+    """Every minute: queue the digests that are due, then send what the outbox holds."""
+    services: Services = context.bot_data["services"]
+    queued = await queue_due_digests(services.store, services.translator, datetime.now(UTC))
+    report = await drain_outbox(context.bot, services.store, budget=DRAIN_BUDGET)
+    if queued or report.sent or report.failed:
+        log.info(
+            "delivery: %d chats queued, %d sent, %d failed, %d blocked",
+            queued,
+            report.sent,
+            report.failed,
+            report.blocked_chats,
+        )
+
+
+async def _fetch_tick(context: CallbackContext) -> None:  # type: ignore[type-arg,unused-ignore]
+    """Fetch the combined feed (a conditional GET: an unchanged feed costs arXiv nothing)."""
+    services: Services = context.bot_data["services"]
+    categories = subscribed_categories(services.store)
+    if categories:
+        await fetch_and_store(services.settings, services.store, categories)
+
+
+def schedule_jobs(application: Application) -> None:  # type: ignore[type-arg,unused-ignore]
+    """The named jobs: a delivery tick every minute and a fetch every 30 minutes.
+
+    APScheduler drops a job that starts more than its misfire grace late (1 s by default), so
+    each job gets a grace close to its interval, coalescing, and one instance at a time.
+    """
+    queue = application.job_queue
+    assert queue is not None
+    queue.run_repeating(
+        _delivery_tick,
+        interval=60,
+        first=5,
+        name="delivery-tick",
+        job_kwargs={"misfire_grace_time": 55, "coalesce": True, "max_instances": 1},
+    )
+    queue.run_repeating(
+        _fetch_tick,
+        interval=FETCH_INTERVAL,
+        first=10,
+        name="fetch",
+        job_kwargs={"misfire_grace_time": 600, "coalesce": True, "max_instances": 1},
+    )
+
+
 async def _post_init(application: Application) -> None:
     await application.bot.set_my_commands([BotCommand(c, en) for c, en, _ in COMMANDS])
     await application.bot.set_my_commands(
         [BotCommand(c, zh) for c, _, zh in COMMANDS], language_code="zh"
     )
+    schedule_jobs(application)
     me = application.bot.bot
     log.info("bot @%s is running (long polling); stop with Ctrl+C", me.username)
 

@@ -11,7 +11,7 @@ from datetime import date
 from bot.match import build_digest
 from bot.models import Digest, PaperText
 from bot.translate import TranslationService
-from storage import chats, papers
+from storage import chats, deliveries, papers
 from storage.chats import Chat
 from storage.database import Store
 
@@ -31,21 +31,34 @@ def followed_categories(store: Store, chat: Chat) -> list[str]:
 
 
 def match_chat(
-    store: Store, chat: Chat, *, announced: date | None = None, cap: int | None = None
+    store: Store,
+    chat: Chat,
+    *,
+    announced: date | None = None,
+    cap: int | None = None,
+    unsent_only: bool = False,
 ) -> Digest | None:
     """The chat's digest of one announcement (the latest stored by default), untranslated.
 
-    None when nothing has been announced and stored yet.
+    With `unsent_only`, papers the ledger says the chat already has are left out (the daily
+    push); `/digest` shows the whole digest. None when nothing has been announced yet.
     """
     day = announced or papers.latest_announcement(store)
     if day is None:
         return None
     interests = chats.interests_of(chat, chats.subscriptions(store, chat.chat_id))
+    announced_papers = papers.announced_papers(store, day)
+    sent = (
+        deliveries.delivered_versions(store, chat.chat_id, [p.arxiv_id for p in announced_papers])
+        if unsent_only
+        else None
+    )
     return build_digest(
-        papers.announced_papers(store, day),
+        announced_papers,
         interests,
         announced=day,
         cap=chat.max_papers if cap is None else cap,
+        sent_versions=sent,
     )
 
 

@@ -185,3 +185,36 @@ def subscribed_categories(store: Store) -> list[str]:
             """
         )
     ]
+
+
+def migrate_chat(store: Store, old_id: int, new_id: int) -> None:
+    """A group became a supergroup: move its settings and everything keyed by it to the new id.
+
+    Foreign keys cascade the update to subscriptions, the ledger, the outbox and saved papers.
+    """
+    with store.lock, store.db.atomic():
+        if get_chat(store, new_id) is not None:
+            # The new id already spoke to the bot: keep its row, move what the old one had.
+            for table in ("subscriptions", "deliveries", "outbox", "saved", "feedback"):
+                store.db.execute(
+                    f"UPDATE OR IGNORE {table} SET chat_id = ? WHERE chat_id = ?", [new_id, old_id]
+                )
+            store.db.execute("DELETE FROM chats WHERE chat_id = ?", [old_id])
+        else:
+            store.db.execute(
+                "UPDATE chats SET chat_id = ?, kind = 'supergroup' WHERE chat_id = ?",
+                [new_id, old_id],
+            )
+
+
+def deliverable_chats(store: Store) -> list[Chat]:
+    """Chats that receive daily pushes: active, not paused, following something."""
+    return [
+        _chat(row)
+        for row in store.db.query(
+            """
+            SELECT * FROM chats c WHERE active = 1 AND paused = 0
+            AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = c.chat_id)
+            """
+        )
+    ]

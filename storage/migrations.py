@@ -185,3 +185,33 @@ def m0003_searches(db: Database) -> None:
         )
         """
     )
+
+
+@MIGRATIONS(name="0004_outbox")
+def m0004_outbox(db: Database) -> None:
+    """Every message of a digest, written before it is sent, marked when Telegram confirms."""
+    db.execute(
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL REFERENCES chats (chat_id) ON DELETE CASCADE
+                ON UPDATE CASCADE,
+            announced TEXT,
+            seq INTEGER NOT NULL,
+            arxiv_id TEXT,
+            version INTEGER,
+            text TEXT NOT NULL,
+            reply_markup TEXT,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sent', 'failed', 'dropped')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            not_before REAL NOT NULL DEFAULT 0,
+            message_id INTEGER,
+            error TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_outbox_pending ON outbox (status, seq, id)")
+    db.execute("CREATE INDEX idx_outbox_chat ON outbox (chat_id, status, seq)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,6 +30,7 @@ class RunningBot:
     settings: Settings
     store: Store
     feeds: FeedServer
+    application: Any = None
 
 
 @pytest.fixture
@@ -63,11 +65,16 @@ async def running_bot(
     await application.initialize()
     if application.post_init:
         await application.post_init(application)
+    # Scheduled pushes would interleave with the conversations under test; the delivery
+    # tests drive queueing and draining themselves.
+    assert application.job_queue is not None
+    for job in application.job_queue.jobs():
+        job.schedule_removal()
     await application.start()
     assert application.updater is not None
     await application.updater.start_polling(poll_interval=0, timeout=1)
     try:
-        yield RunningBot(api, settings, store, feeds)
+        yield RunningBot(api, settings, store, feeds, application)
     finally:
         await application.updater.stop()
         await application.stop()

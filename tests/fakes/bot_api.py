@@ -41,6 +41,10 @@ class FakeBotApi:
         self.blocked: set[int] = set()
         self.admins: dict[int, set[int]] = {}
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        # Scripted failures for sendMessage: (status, description, parameters) used in order.
+        self.script: list[tuple[int, str, dict[str, Any]]] = []
+        self.migrated: dict[int, int] = {}
+        self.rate_limited = 0
         self._next_update = 1
         self._next_message: dict[int, int] = {}
         self._cond = threading.Condition()
@@ -262,9 +266,10 @@ class FakeBotApi:
         if status == 200:
             self._respond(handler, 200, {"ok": True, "result": result})
         else:
-            self._respond(
-                handler, status, {"ok": False, "error_code": status, "description": result}
-            )
+            payload: dict[str, Any] = {"ok": False, "error_code": status, "description": result}
+            if params.get("_parameters"):
+                payload["parameters"] = params["_parameters"]
+            self._respond(handler, status, payload)
 
     def _get_updates(self, handler: BaseHTTPRequestHandler, params: dict[str, Any]) -> None:
         offset = int(params.get("offset") or 0)
@@ -343,6 +348,15 @@ class FakeBotApi:
             return 200, True
         if method == "getMyCommands":
             return 200, []
+        if method == "sendMessage" and chat_id is not None and chat_id in self.migrated:
+            params["_parameters"] = {"migrate_to_chat_id": self.migrated[chat_id]}
+            return 400, "Bad Request: group chat was upgraded to a supergroup chat"
+        if method == "sendMessage" and self.script:
+            status, description, parameters = self.script.pop(0)
+            if status == 429:
+                self.rate_limited += 1
+            params["_parameters"] = parameters
+            return status, description
         if method == "sendMessage" and chat_id is not None:
             problem = self._check_text(str(params.get("text", "")), params)
             if problem:

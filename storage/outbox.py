@@ -1,0 +1,155 @@
+"""The persisted outbox: a digest's messages are written before sending, marked when confirmed.
+
+Queuing a digest and recording its announcement for the chat happen in one transaction, so a
+crash either queues the whole digest or none of it. Marking a message sent and recording its
+paper in the ledger also happen together.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from storage.clock import utc_now
+from storage.database import Store
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """One message to send: `seq` orders a chat's messages (0 = the overview)."""
+
+    chat_id: int
+    seq: int
+    text: str
+    arxiv_id: str | None = None
+    version: int | None = None
+    reply_markup: dict[str, Any] | None = None
+    announced: date | None = None
+    id: int = 0
+    attempts: int = 0
+
+
+def enqueue_digest(
+    store: Store, chat_id: int, announced: date, messages: Sequence[OutboxMessage]
+) -> None:
+    """Queue a chat's digest and mark the announcement as queued for it, atomically."""
+    now = utc_now()
+    with store.lock, store.db.atomic():
+        store.db.conn.executemany(
+            """
+            INSERT INTO outbox (chat_id, announced, seq, arxiv_id, version, text, reply_markup,
+                created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                (
+                    chat_id,
+                    announced.isoformat(),
+                    m.seq,
+                    m.arxiv_id,
+                    m.version,
+                    m.text,
+                    json.dumps(m.reply_markup) if m.reply_markup else None,
+                    now,
+                )
+                for m in messages
+            ],
+        )
+        store.db.execute(
+            "UPDATE chats SET last_announced = ?, updated_at = ? WHERE chat_id = ?",
+            [announced.isoformat(), now, chat_id],
+        )
+
+
+def pending(store: Store, now: float, limit: int = 500) -> list[OutboxMessage]:
+    """Messages ready to send, fairest first: every chat's overview before anyone's tail."""
+    rows = store.db.execute(
+        """
+        SELECT id, chat_id, seq, text, arxiv_id, version, reply_markup, announced, attempts
+        FROM outbox WHERE status = 'pending' AND not_before <= ?
+        ORDER BY seq, id LIMIT ?
+        """,
+        [now, limit],
+    ).fetchall()
+    return [
+        OutboxMessage(
+            chat_id=row[1],
+            seq=row[2],
+            text=row[3],
+            arxiv_id=row[4],
+            version=row[5],
+            reply_markup=json.loads(row[6]) if row[6] else None,
+            announced=date.fromisoformat(row[7]) if row[7] else None,
+            id=row[0],
+            attempts=row[8],
+        )
+        for row in rows
+    ]
+
+
+def mark_sent(store: Store, message: OutboxMessage, message_id: int) -> None:
+    """Telegram confirmed: mark the message sent and, for a paper, record it in the ledger."""
+    now = utc_now()
+    with store.lock, store.db.atomic():
+        store.db.execute(
+            "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ?, "
+            "attempts = attempts + 1 WHERE id = ?",
+            [message_id, now, message.id],
+        )
+        if message.arxiv_id is not None:
+            store.db.execute(
+                """
+                INSERT INTO deliveries (chat_id, arxiv_id, version, announced, delivered_at,
+                    message_id)
+                VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (chat_id, arxiv_id) DO UPDATE SET
+                    version = MAX(deliveries.version, excluded.version),
+                    announced = excluded.announced, delivered_at = excluded.delivered_at,
+                    message_id = excluded.message_id
+                """,
+                [
+                    message.chat_id,
+                    message.arxiv_id,
+                    message.version or 1,
+                    message.announced.isoformat() if message.announced else None,
+                    now,
+                    message_id,
+                ],
+            )
+
+
+def retry_later(store: Store, message: OutboxMessage, not_before: float, error: str) -> None:
+    """Leave the message pending until `not_before` (a monotonic-free wall time, seconds)."""
+    with store.lock:
+        store.db.execute(
+            "UPDATE outbox SET attempts = attempts + 1, not_before = ?, error = ? WHERE id = ?",
+            [not_before, error, message.id],
+        )
+
+
+def mark_failed(store: Store, message: OutboxMessage, error: str) -> None:
+    """Telegram refused this message for good (BadRequest): keep it for the record."""
+    with store.lock:
+        store.db.execute(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, error = ? WHERE id = ?",
+            [error, message.id],
+        )
+
+
+def drop_chat(store: Store, chat_id: int, error: str) -> int:
+    """The chat blocked the bot or vanished: drop its queue; returns how many were dropped."""
+    with store.lock:
+        return store.db.execute(
+            "UPDATE outbox SET status = 'dropped', error = ? WHERE chat_id = ? AND "
+            "status = 'pending'",
+            [error, chat_id],
+        ).rowcount
+
+
+def pending_count(store: Store) -> int:
+    """How many messages wait to be sent."""
+    row = store.db.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()
+    return int(row[0])

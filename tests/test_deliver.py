@@ -1,0 +1,152 @@
+"""Daily pushes through the real library and the fake Bot API: queue, drain, limits, failures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.deliver import drain_outbox, queue_due_digests
+from bot.ingest import fetch_and_store
+from storage import chats, deliveries, outbox
+from tests.conftest import RunningBot
+from tests.telegram_html import check_telegram_html
+
+STAT = (Path(__file__).parent / "fixtures" / "rss-stat-2024-03-26.xml").read_bytes()
+MORNING = datetime(2024, 3, 26, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+
+
+async def setup_chats(bot: RunningBot, chat_ids: list[int]) -> None:
+    bot.feeds.route("/rss/stat.ML", STAT)
+    for chat_id in chat_ids:
+        chats.ensure_chat(
+            bot.store,
+            chat_id,
+            language="en",
+            timezone="Asia/Shanghai",
+            delivery_time="09:00",
+            kind="private" if chat_id > 0 else "group",
+        )
+        chats.add_subscriptions(
+            bot.store,
+            chat_id,
+            [
+                chats.Subscription("category", "stat.ML"),
+                chats.Subscription("keyword", "conformal prediction", phrase=True),
+            ],
+        )
+    report = await fetch_and_store(bot.settings, bot.store, ["stat.ML"])
+    assert report.status == "ok"
+
+
+def services(bot: RunningBot):  # type: ignore[no-untyped-def]
+    return bot.application.bot_data["services"]
+
+
+async def test_each_chat_gets_its_digest_once_in_order(running_bot: RunningBot) -> None:
+    chat_ids = [101, 102, 103]
+    await setup_chats(running_bot, chat_ids)
+    queued = await queue_due_digests(running_bot.store, services(running_bot).translator, MORNING)
+    assert queued == 3
+    # Queuing again queues nothing: the announcement is marked for each chat.
+    assert (
+        await queue_due_digests(running_bot.store, services(running_bot).translator, MORNING) == 0
+    )
+    report = await drain_outbox(
+        running_bot.application.bot, running_bot.store, private_interval=0.05
+    )
+    assert report.sent == 9 and outbox.pending_count(running_bot.store) == 0
+    for chat_id in chat_ids:
+        texts = [m["text"] for m in running_bot.api.sent(chat_id)]
+        assert len(texts) == 3
+        assert "2 papers" in texts[0]
+        assert texts[1].startswith("<b>1. ") and texts[2].startswith("<b>2. ")
+        assert all(check_telegram_html(t) is None for t in texts)
+        assert set(
+            deliveries.delivered_versions(running_bot.store, chat_id, ["2403.15527", "2403.16871"])
+        ) == {"2403.15527", "2403.16871"}
+    # Fair order: every overview went out before any chat's papers.
+    order = [int(m["chat_id"]) for m in running_bot.api.sent()]
+    first_entries = [i for i, m in enumerate(running_bot.api.sent()) if "<b>1. " in m["text"]]
+    assert max(i for i, m in enumerate(running_bot.api.sent()) if "2 papers" in m["text"]) < min(
+        first_entries
+    )
+    assert sorted(set(order)) == chat_ids
+    # Nothing is sent twice by another drain.
+    again = await drain_outbox(running_bot.application.bot, running_bot.store, budget=1.0)
+    assert again.sent == 0
+
+
+async def test_not_due_before_the_local_time(running_bot: RunningBot) -> None:
+    await setup_chats(running_bot, [104])
+    early = datetime(2024, 3, 26, 0, 30, tzinfo=UTC)  # 08:30 in Shanghai
+    assert await queue_due_digests(running_bot.store, services(running_bot).translator, early) == 0
+
+
+async def test_blocked_chat_is_marked_inactive_and_its_queue_dropped(
+    running_bot: RunningBot,
+) -> None:
+    await setup_chats(running_bot, [105, 106])
+    running_bot.api.blocked.add(105)
+    await queue_due_digests(running_bot.store, services(running_bot).translator, MORNING)
+    report = await drain_outbox(
+        running_bot.application.bot, running_bot.store, private_interval=0.05
+    )
+    assert report.blocked_chats == 1 and report.sent == 3
+    chat = chats.get_chat(running_bot.store, 105)
+    assert chat is not None and not chat.active
+    assert outbox.pending_count(running_bot.store) == 0
+
+
+async def test_a_429_storm_waits_and_loses_nothing(running_bot: RunningBot) -> None:
+    await setup_chats(running_bot, [107])
+    running_bot.api.script = [
+        (429, "Too Many Requests: retry after 1", {"retry_after": 1}),
+        (429, "Too Many Requests: retry after 1", {"retry_after": 1}),
+        (500, "Internal Server Error", {}),
+    ]
+    await queue_due_digests(running_bot.store, services(running_bot).translator, MORNING)
+    report = await drain_outbox(
+        running_bot.application.bot, running_bot.store, private_interval=0.05, budget=20
+    )
+    # The 5xx left one message for a later retry; drain again once it is due.
+    if outbox.pending_count(running_bot.store):
+        row = running_bot.store.db.execute(
+            "SELECT id FROM outbox WHERE status='pending'"
+        ).fetchone()
+        running_bot.store.db.execute("UPDATE outbox SET not_before = 0 WHERE id = ?", [row[0]])
+        await drain_outbox(
+            running_bot.application.bot, running_bot.store, private_interval=0.05, budget=5
+        )
+    texts = [m["text"] for m in running_bot.api.sent(107)]
+    assert len(texts) == 3 and len(set(texts)) == 3
+    assert running_bot.api.rate_limited == 2
+    assert report.failed == 0
+
+
+async def test_a_migrated_group_gets_its_digest_at_the_new_id(running_bot: RunningBot) -> None:
+    await setup_chats(running_bot, [-500])
+    running_bot.api.migrated[-500] = -100500
+    await queue_due_digests(running_bot.store, services(running_bot).translator, MORNING)
+    await drain_outbox(
+        running_bot.application.bot, running_bot.store, group_interval=0.05, budget=10
+    )
+    assert chats.get_chat(running_bot.store, -500) is None
+    moved = chats.get_chat(running_bot.store, -100500)
+    assert moved is not None
+    assert [s.value for s in chats.subscriptions(running_bot.store, -100500)] == [
+        "conformal prediction",
+        "stat.ML",
+    ] or len(chats.subscriptions(running_bot.store, -100500)) == 2
+    assert len(running_bot.api.sent(-100500)) == 3
+
+
+async def test_jobs_are_named_with_misfire_grace_and_coalescing(running_bot: RunningBot) -> None:
+    from bot.app import schedule_jobs
+
+    queue = running_bot.application.job_queue
+    schedule_jobs(running_bot.application)
+    jobs = {job.name: job for job in queue.jobs()}
+    assert set(jobs) >= {"delivery-tick", "fetch"}
+    for job in jobs.values():
+        assert job.job.misfire_grace_time >= 55 and job.job.coalesce and job.job.max_instances == 1
+        job.schedule_removal()
