@@ -94,6 +94,12 @@ async def queue_due_digests(store: Store, translator: TranslationService, now: d
                         announced=latest,
                     )
                 )
+        elif chat.notify_no_matches:
+            # The chat asked for a word on quiet days instead of silence.
+            messages = [
+                OutboxMessage(chat.chat_id, 0, text, announced=latest)
+                for text in render_overview(digest, {}, chat.language)
+            ]
         outbox.enqueue_digest(store, chat.chat_id, latest, messages)
         queued += 1
     return queued

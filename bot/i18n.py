@@ -205,6 +205,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "set_replacements": {"en": "New versions", "zh": "新版本"},
     "set_summaries": {"en": "One-line summaries", "zh": "一句话总结"},
     "set_interface": {"en": "Interface", "zh": "界面语言"},
+    "set_no_matches": {"en": "Note on days without matches", "zh": "无匹配时提醒"},
     "browser_back_settings": {"en": "◀ Settings", "zh": "◀ 返回设置"},
     "lang_menu": {
         "en": "Digest language (any other: <code>/lang CODE</code>, e.g. <code>/lang it</code>)",

@@ -139,6 +139,7 @@ async def test_settings_keyboard_toggles_and_menus(running_bot: RunningBot) -> N
         "set:cross",
         "set:repl",
         "set:sum",
+        "set:nm",
         "set:ui",
     ]
     for press in (
@@ -149,6 +150,7 @@ async def test_settings_keyboard_toggles_and_menus(running_bot: RunningBot) -> N
         "set:z:Europe/Berlin",
         "set:l",
         "set:l:de",
+        "set:nm",
         "set:ui",
     ):
         count = len(running_bot.api.sent(method="editMessageText"))
@@ -160,6 +162,7 @@ async def test_settings_keyboard_toggles_and_menus(running_bot: RunningBot) -> N
     assert chat is not None
     assert not chat.include_cross and chat.include_replacements and chat.max_papers == 30
     assert chat.timezone == "Europe/Berlin" and chat.language == "de" and chat.ui_language == "zh"
+    assert chat.notify_no_matches
     assert "设置" in running_bot.api.sent(method="editMessageText")[-1]["text"]
 
 

@@ -150,3 +150,23 @@ async def test_jobs_are_named_with_misfire_grace_and_coalescing(running_bot: Run
     for job in jobs.values():
         assert job.job.misfire_grace_time >= 55 and job.job.coalesce and job.job.max_instances == 1
         job.schedule_removal()
+
+
+async def test_no_matches_is_silence_unless_the_chat_asked_for_a_note(
+    running_bot: RunningBot,
+) -> None:
+    await setup_chats(running_bot, [108, 109])
+    for chat_id in (108, 109):
+        chats.add_subscriptions(
+            running_bot.store, chat_id, [chats.Subscription("exclude", "conformal")]
+        )
+    chats.update_chat(running_bot.store, 109, notify_no_matches=True)
+    assert (
+        await queue_due_digests(running_bot.store, services(running_bot).translator, MORNING) == 2
+    )
+    await drain_outbox(
+        running_bot.application.bot, running_bot.store, private_interval=0.05, budget=5
+    )
+    assert running_bot.api.sent(108) == []
+    note = running_bot.api.sent(109)
+    assert len(note) == 1 and "0 papers" in note[0]["text"] and "No new papers" in note[0]["text"]
