@@ -45,6 +45,7 @@ class FakeBotApi:
         self.script: list[tuple[int, str, dict[str, Any]]] = []
         self.migrated: dict[int, int] = {}
         self.rate_limited = 0
+        self.send_delay = 0.0  # seconds each sendMessage takes (a slow Telegram)
         self._next_update = 1
         self._next_message: dict[int, int] = {}
         self._cond = threading.Condition()
@@ -357,6 +358,8 @@ class FakeBotApi:
                 self.rate_limited += 1
             params["_parameters"] = parameters
             return status, description
+        if method == "sendMessage" and self.send_delay:
+            time.sleep(self.send_delay)
         if method == "sendMessage" and chat_id is not None:
             problem = self._check_text(str(params.get("text", "")), params)
             if problem:
