@@ -18,8 +18,10 @@ from telegram.ext import AIORateLimiter, Application, CallbackContext, Defaults
 from bot.config import Settings
 from bot.deliver import drain_outbox, queue_due_digests
 from bot.ingest import fetch_and_store
+from bot.schedule import should_fetch
 from bot.sources.search import ArxivSearch
 from bot.translate import TranslationService
+from storage import fetchlog, papers
 from storage.chats import subscribed_categories
 from storage.database import Store, open_store
 from storage.translations import SqliteTranslationCache
@@ -28,7 +30,7 @@ log = logging.getLogger(__name__)
 
 # A drain stops before the next minute's tick; what is left goes out then.
 DRAIN_BUDGET = 50.0
-FETCH_INTERVAL = 30 * 60
+FETCH_INTERVAL = 5 * 60
 
 # (command, English description, Chinese description): what setMyCommands registers.
 COMMANDS: tuple[tuple[str, str, str], ...] = (
@@ -138,15 +140,26 @@ async def _delivery_tick(context: CallbackContext) -> None:  # type: ignore[type
 
 
 async def _fetch_tick(context: CallbackContext) -> None:  # type: ignore[type-arg,unused-ignore]
-    """Fetch the combined feed (a conditional GET: an unchanged feed costs arXiv nothing)."""
+    """Every 5 minutes: fetch when bot.schedule.should_fetch says the announcement is due and
+    missing, or a newly subscribed category has never been fetched."""
     services: Services = context.bot_data["services"]
-    categories = subscribed_categories(services.store)
-    if categories:
-        await fetch_and_store(services.settings, services.store, categories)
+    store = services.store
+    categories = subscribed_categories(store)
+    if not categories:
+        return
+    last = fetchlog.last_fetch(store)
+    if should_fetch(
+        datetime.now(UTC),
+        latest=papers.latest_announcement(store),
+        last_attempt=datetime.fromisoformat(last.finished_at) if last else None,
+        failures=fetchlog.consecutive_misses(store),
+        new_categories=bool(set(categories) - fetchlog.fetched_categories(store)),
+    ):
+        await fetch_and_store(services.settings, store, categories)
 
 
 def schedule_jobs(application: Application) -> None:  # type: ignore[type-arg,unused-ignore]
-    """The named jobs: a delivery tick every minute and a fetch every 30 minutes.
+    """The named jobs: a delivery tick every minute and a fetch check every 5 minutes.
 
     APScheduler drops a job that starts more than its misfire grace late (1 s by default), so
     each job gets a grace close to its interval, coalescing, and one instance at a time.

@@ -43,13 +43,9 @@ async def _ensure_fetched(context: Context, chat: Chat) -> None:
     """Fetch now when nothing is stored yet or the chat follows a category never fetched."""
     store = services(context).store
     codes = followed_categories(store, chat)
-    fetched = {
-        row[0]
-        for row in store.db.execute(
-            "SELECT category FROM category_state WHERE last_fetched_at IS NOT NULL"
-        )
-    }
-    if papers.latest_announcement(store) is not None and set(codes) <= fetched:
+    if papers.latest_announcement(store) is not None and set(codes) <= fetchlog.fetched_categories(
+        store
+    ):
         return
     everything = sorted(set(chats.subscribed_categories(store)) | set(codes))
     if everything:

@@ -125,3 +125,25 @@ def mark_categories_fetched(store: Store, categories: list[str], announced: date
             """,
             [(c, announced.isoformat() if announced else None, now) for c in categories],
         )
+
+
+def fetched_categories(store: Store) -> set[str]:
+    """Codes that have been fetched at least once (a new subscription's code is not)."""
+    return {
+        row[0]
+        for row in store.db.execute(
+            "SELECT category FROM category_state WHERE last_fetched_at IS NOT NULL"
+        )
+    }
+
+
+def consecutive_misses(store: Store, limit: int = 20) -> int:
+    """Attempts since the last one that brought an announcement (errors, 304s, empty feeds)."""
+    misses = 0
+    for (status,) in store.db.execute(
+        "SELECT status FROM fetch_log ORDER BY id DESC LIMIT ?", [limit]
+    ):
+        if status == "ok":
+            break
+        misses += 1
+    return misses

@@ -170,3 +170,21 @@ async def test_no_matches_is_silence_unless_the_chat_asked_for_a_note(
     assert running_bot.api.sent(108) == []
     note = running_bot.api.sent(109)
     assert len(note) == 1 and "0 papers" in note[0]["text"] and "No new papers" in note[0]["text"]
+
+
+async def test_the_fetch_job_fetches_new_categories_then_waits_for_the_next_announcement(
+    running_bot: RunningBot,
+) -> None:
+    from bot.app import _fetch_tick
+
+    class Context:
+        bot_data = running_bot.application.bot_data
+
+    running_bot.feeds.route("/rss/stat.ML", STAT)
+    chats.ensure_chat(running_bot.store, 110, language="en", timezone="UTC", delivery_time="09:00")
+    chats.add_subscriptions(running_bot.store, 110, [chats.Subscription("category", "stat.ML")])
+    await _fetch_tick(Context())  # type: ignore[arg-type]
+    assert running_bot.feeds.count("/rss/stat.ML") == 1  # a never-fetched category: at once
+    await _fetch_tick(Context())  # type: ignore[arg-type]
+    # The stored announcement is old (2024), so the job polls again only after the backoff.
+    assert running_bot.feeds.count("/rss/stat.ML") == 1

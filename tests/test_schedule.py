@@ -90,3 +90,59 @@ def test_a_time_change_gets_the_next_announcement_not_the_same_one_twice() -> No
 
 def test_nothing_announced_yet_is_never_due() -> None:
     assert not due(datetime(2024, 3, 26, 12, 0, tzinfo=UTC), "UTC", latest=None)
+
+
+ET_MIDNIGHT_TUE = datetime(2024, 3, 26, 4, 10, tzinfo=UTC)  # 00:10 EDT, Tuesday
+
+
+def test_expected_announcement_follows_arxivs_week() -> None:
+    from bot.schedule import expected_announcement
+
+    assert expected_announcement(ET_MIDNIGHT_TUE) == date(2024, 3, 26)
+    assert expected_announcement(datetime(2024, 3, 26, 4, 0, tzinfo=UTC)) == date(2024, 3, 25)
+    # Saturday and Sunday have no new feed: Friday's stays the newest.
+    assert expected_announcement(datetime(2024, 3, 30, 12, 0, tzinfo=UTC)) == date(2024, 3, 29)
+    assert expected_announcement(datetime(2024, 3, 31, 23, 0, tzinfo=UTC)) == date(2024, 3, 29)
+
+
+def test_fetch_only_while_the_expected_announcement_is_missing_with_backoff() -> None:
+    from datetime import timedelta
+
+    from bot.schedule import should_fetch
+
+    have = date(2024, 3, 26)
+    now = ET_MIDNIGHT_TUE + timedelta(hours=1)
+    # Already stored: nothing to do, however long ago the last fetch was.
+    assert not should_fetch(now, latest=have, last_attempt=now - timedelta(hours=9), failures=0)
+    # Missing: poll every 10 minutes, backing off after failures or empty feeds, capped at 1 h.
+    missing = date(2024, 3, 25)
+    assert should_fetch(now, latest=missing, last_attempt=now - timedelta(minutes=10), failures=0)
+    assert not should_fetch(
+        now, latest=missing, last_attempt=now - timedelta(minutes=9), failures=0
+    )
+    assert not should_fetch(
+        now, latest=missing, last_attempt=now - timedelta(minutes=30), failures=2
+    )
+    assert should_fetch(now, latest=missing, last_attempt=now - timedelta(minutes=40), failures=2)
+    assert should_fetch(now, latest=missing, last_attempt=now - timedelta(hours=1), failures=50)
+    # A holiday: after the 12-hour window, only every 4 hours.
+    late = ET_MIDNIGHT_TUE + timedelta(hours=13)
+    assert not should_fetch(
+        late, latest=missing, last_attempt=late - timedelta(hours=2), failures=9
+    )
+    assert should_fetch(late, latest=missing, last_attempt=late - timedelta(hours=4), failures=9)
+    # On start (never fetched) and for a newly subscribed category: at once.
+    assert should_fetch(now, latest=have, last_attempt=None, failures=0)
+    assert should_fetch(now, latest=have, last_attempt=now, failures=0, new_categories=True)
+
+
+def test_no_polling_over_the_weekend() -> None:
+    from datetime import timedelta
+
+    from bot.schedule import should_fetch
+
+    saturday = datetime(2024, 3, 30, 15, 0, tzinfo=UTC)
+    friday = date(2024, 3, 29)
+    assert not should_fetch(
+        saturday, latest=friday, last_attempt=saturday - timedelta(days=1), failures=0
+    )
