@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from storage import deliveries
 from storage.clock import utc_now
 from storage.database import Store
 
@@ -100,24 +101,13 @@ def mark_sent(store: Store, message: OutboxMessage, message_id: int) -> None:
             [message_id, now, message.id],
         )
         if message.arxiv_id is not None:
-            store.db.execute(
-                """
-                INSERT INTO deliveries (chat_id, arxiv_id, version, announced, delivered_at,
-                    message_id)
-                VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (chat_id, arxiv_id) DO UPDATE SET
-                    version = MAX(deliveries.version, excluded.version),
-                    announced = excluded.announced, delivered_at = excluded.delivered_at,
-                    message_id = excluded.message_id
-                """,
-                [
-                    message.chat_id,
-                    message.arxiv_id,
-                    message.version or 1,
-                    message.announced.isoformat() if message.announced else None,
-                    now,
-                    message_id,
-                ],
+            deliveries.record_delivery(
+                store,
+                message.chat_id,
+                message.arxiv_id,
+                message.version or 1,
+                message.announced,
+                message_id,
             )
 
 
