@@ -298,9 +298,24 @@ def build_digest(
         if previous is not None and not paper.announce_type.is_replacement:
             # Sent before as an older version: tell the reader this one is new.
             paper = _as_replacement(paper)
-        entries.append(DigestEntry(paper, reasons))
+        entries.append(DigestEntry(_relative_to(paper, interests), reasons))
     ranked = rank(entries, interests)
     return Digest(announced=announced, entries=tuple(ranked[: max(cap, 0)]), total=len(ranked))
+
+
+def _relative_to(paper: Paper, interests: Interests) -> Paper:
+    """The announce type as this chat sees it: a cross-list when its primary category is not one
+    the chat follows (the feed's type is relative to everything the bot requested)."""
+    if not interests.categories:
+        return paper
+    cross = is_cross_list_for(paper, interests)
+    if cross == paper.announce_type.is_cross_list:
+        return paper
+    if paper.announce_type.is_replacement:
+        kind = AnnounceType.REPLACE_CROSS if cross else AnnounceType.REPLACE
+    else:
+        kind = AnnounceType.CROSS if cross else AnnounceType.NEW
+    return replace(paper, announce_type=kind)
 
 
 def _as_replacement(paper: Paper) -> Paper:

@@ -343,3 +343,18 @@ def test_properties_of_every_digest(papers: list[Paper], interests: Interests) -
     # Nothing that matches is left out (the cap is above the input size).
     expected = {p.arxiv_id for p in papers if match_paper(p, interests)}
     assert set(ids) == expected
+
+
+def test_cross_list_is_relative_to_the_chats_own_categories() -> None:
+    # The bot fetched cs.LG too, so the feed calls this paper "new"; this chat follows only
+    # cs.CV, where it is a cross-list.
+    item = paper(categories=("cs.LG", "cs.CV"), announce_type=AnnounceType.NEW)
+    entry = build_digest([item], Interests(CV), announced=None).entries[0]
+    assert entry.paper.announce_type is AnnounceType.CROSS
+    own = build_digest([item], Interests(frozenset({"cs.LG"})), announced=None).entries[0]
+    assert own.paper.announce_type is AnnounceType.NEW
+    replaced = paper(categories=("cs.CV",), announce_type=AnnounceType.REPLACE_CROSS, version=2)
+    entry = build_digest(
+        [replaced], Interests(CV, include_replacements=True), announced=None
+    ).entries[0]
+    assert entry.paper.announce_type is AnnounceType.REPLACE
