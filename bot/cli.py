@@ -176,6 +176,17 @@ async def _search(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.database import backup
+
+    target = Path(args.path)
+    if target.resolve() == settings.database_path.resolve():
+        raise UsageError("the backup must not overwrite the database itself")
+    version = backup(open_store(settings.database_path), target)
+    print(f"backup written to {target} (schema version {version})")
+    return 0
+
+
 def _stats(settings: Settings) -> int:
     from storage.stats import collect
 
@@ -223,6 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--replacements", action="store_true", help="include new versions")
 
     commands.add_parser("stats", help="print counts of chats, subscriptions, deliveries")
+    backup_command = commands.add_parser("backup", help="copy the database while the bot runs")
+    backup_command.add_argument("path", help="where to write the copy")
     search = commands.add_parser("search", help="search arXiv and print the results")
     search.add_argument("query", help='words, "phrases", ti:/au:/cat: fields, or an arXiv id')
     search.add_argument("--max", type=int, default=5, help="how many results (default 5)")
@@ -251,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_fetch(settings, args))
         if args.command == "stats":
             return _stats(settings)
+        if args.command == "backup":
+            return _backup(settings, args)
         if args.command == "search":
             return asyncio.run(_search(settings, args))
         if args.command in (None, "run"):

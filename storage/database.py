@@ -62,3 +62,27 @@ def open_store(path: Path | str) -> Store:
 def schema_version(store: Store) -> int:
     """How many numbered migrations this database has applied."""
     return len(MIGRATIONS.applied(store.db))
+
+
+def backup(store: Store, target: Path | str) -> int:
+    """A consistent copy of the live database at `target` (SQLite's online backup API), made
+    while the bot keeps running; the copy is owner-only. Returns its schema version."""
+    destination = Path(target)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    if destination.exists():
+        destination.unlink()
+    destination.touch(mode=_FILE_MODE)
+    copy = sqlite3.connect(destination)
+    try:
+        with store.lock:
+            # All pages in one step: one read transaction, so one consistent snapshot (WAL lets
+            # the bot keep writing meanwhile).
+            store.db.conn.backup(copy)
+    finally:
+        copy.close()
+    os.chmod(destination, _FILE_MODE)
+    copied = Store(Database(_connect(str(destination))))
+    try:
+        return schema_version(copied)
+    finally:
+        copied.close()

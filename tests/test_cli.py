@@ -243,3 +243,41 @@ def test_search_prints_results_from_the_api(tmp_path: Path) -> None:
         assert "no results" in none.stdout
         bad = run(["search", "sort:date"], tmp_path, **env)
         assert bad.returncode == 2 and "search failed" in bad.stderr
+
+
+def test_backup_is_consistent_while_the_database_is_written(
+    tmp_path: Path, feeds: FeedServer
+) -> None:
+    import sqlite3
+    import stat
+    import threading
+
+    from storage import chats
+    from storage.database import open_store
+
+    run(["fetch", "--category", "stat"], tmp_path, ARXIV_RSS_URL=feeds.base_url)
+    store = open_store(tmp_path / "bot.sqlite3")
+    stop = threading.Event()
+
+    def writer() -> None:
+        chat_id = 1
+        while not stop.is_set():
+            chats.ensure_chat(store, chat_id, language="en", timezone="UTC", delivery_time="09:00")
+            chat_id += 1
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        result = run(["backup", str(tmp_path / "copies" / "backup.sqlite3")], tmp_path)
+    finally:
+        stop.set()
+        thread.join()
+    assert result.returncode == 0, result.stderr
+    assert "schema version" in result.stdout
+    copy = tmp_path / "copies" / "backup.sqlite3"
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 123
+    same = run(["backup", str(tmp_path / "bot.sqlite3")], tmp_path)
+    assert same.returncode == 2 and "must not overwrite" in same.stderr
