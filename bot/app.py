@@ -15,10 +15,12 @@ from telegram.constants import ParseMode
 from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, CallbackContext, Defaults
 
+from bot.alerts import Health, assess, update_alerts
 from bot.config import Settings
-from bot.deliver import drain_outbox, queue_due_digests
+from bot.deliver import queue_due_digests
 from bot.ingest import fetch_and_store
 from bot.schedule import should_fetch
+from bot.sender import Sender
 from bot.sources.search import ArxivSearch
 from bot.translate import TranslationService
 from storage import fetchlog, papers
@@ -28,8 +30,6 @@ from storage.translations import SqliteTranslationCache
 
 log = logging.getLogger(__name__)
 
-# A drain stops before the next minute's tick; what is left goes out then.
-DRAIN_BUDGET = 50.0
 FETCH_INTERVAL = 5 * 60
 
 # (command, English description, Chinese description): what setMyCommands registers.
@@ -62,6 +62,7 @@ class Services:
     store: Store
     translator: TranslationService
     search: ArxivSearch
+    sender: Sender
 
 
 def build_application(settings: Settings, store: Store | None = None) -> Application:
@@ -69,12 +70,6 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
     from handlers import register
 
     store = store or open_store(settings.database_path)
-    services = Services(
-        settings=settings,
-        store=store,
-        translator=TranslationService(settings, SqliteTranslationCache(store)),
-        search=ArxivSearch(settings.arxiv_api_url),
-    )
     application = (
         Application.builder()
         .token(settings.telegram_bot_token)
@@ -88,7 +83,15 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
         )
         .rate_limiter(AIORateLimiter(max_retries=3))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .build()
+    )
+    services = Services(
+        settings=settings,
+        store=store,
+        translator=TranslationService(settings, SqliteTranslationCache(store)),
+        search=ArxivSearch(settings.arxiv_api_url),
+        sender=Sender(application.bot, store),
     )
     application.bot_data["services"] = services
     register(application)
@@ -125,18 +128,29 @@ async def _on_error(update: object, context: CallbackContext) -> None:  # type: 
 
 
 async def _delivery_tick(context: CallbackContext) -> None:  # type: ignore[type-arg,unused-ignore]
-    """Every minute: queue the digests that are due, then send what the outbox holds."""
+    """Every minute: queue the digests (and notes) that are due, wake the sender, and tell the
+    admins when fetching, translation or delivery broke or recovered."""
     services: Services = context.bot_data["services"]
-    queued = await queue_due_digests(services.store, services.translator, datetime.now(UTC))
-    report = await drain_outbox(context.bot, services.store, budget=DRAIN_BUDGET)
-    if queued or report.sent or report.failed:
-        log.info(
-            "delivery: %d chats queued, %d sent, %d failed, %d blocked",
-            queued,
-            report.sent,
-            report.failed,
-            report.blocked_chats,
+    store = services.store
+    queued = await queue_due_digests(store, services.translator, datetime.now(UTC))
+    if queued:
+        log.info("delivery: %d chats queued", queued)
+        services.sender.wake()
+    sample = services.sender.take_sample()
+    last = fetchlog.last_fetch(store)
+    states = assess(
+        Health(
+            fetch_errors=fetchlog.consecutive_errors(store),
+            fetch_error=last.error if last else None,
+            translation_outage=services.translator.outage,
+            delivery_attempts=sample.attempts,
+            delivery_failures=sample.failed + sample.retried,
+            delivery_errors=tuple(sample.errors),
         )
+    )
+    if "delivery" in states:
+        services.sender.reset_sample()
+    await update_alerts(context.bot, store, services.settings.admin_ids, states)
 
 
 async def _fetch_tick(context: CallbackContext) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -188,8 +202,14 @@ async def _post_init(application: Application) -> None:
         [BotCommand(c, zh) for c, _, zh in COMMANDS], language_code="zh"
     )
     schedule_jobs(application)
+    application.bot_data["services"].sender.start()
     me = application.bot.bot
     log.info("bot @%s is running (long polling); stop with Ctrl+C", me.username)
+
+
+async def _post_stop(application: Application) -> None:  # type: ignore[type-arg,unused-ignore]
+    """On SIGTERM or Ctrl+C: the messages in flight finish and are recorded before exit."""
+    await application.bot_data["services"].sender.stop()
 
 
 def run_bot(settings: Settings, webhook_url: str | None = None, port: int = 8443) -> int:

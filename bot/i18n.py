@@ -206,6 +206,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "set_summaries": {"en": "One-line summaries", "zh": "一句话总结"},
     "set_interface": {"en": "Interface", "zh": "界面语言"},
     "set_no_matches": {"en": "Note on days without matches", "zh": "无匹配时提醒"},
+    "set_no_announcement": {"en": "Note when arXiv does not announce", "zh": "arXiv 未发布时提醒"},
+    "notice_quiet": {
+        "en": "📭 arXiv did not announce new papers for {date} (a holiday or a pause). Your next "
+        "digest comes with the next announcement.",
+        "zh": "📭 arXiv 没有发布 {date} 的新论文（假日或暂停）。下一期摘要将随下一次发布送达。",
+    },
+    "notice_delayed": {
+        "en": "⏳ Today's digest is delayed: arXiv's new listing has not reached me yet. It will "
+        "follow as soon as it arrives.",
+        "zh": "⏳ 今天的摘要推迟了：还没有拿到 arXiv 的最新公告，一到就会推送给你。",
+    },
     "browser_back_settings": {"en": "◀ Settings", "zh": "◀ 返回设置"},
     "lang_menu": {
         "en": "Digest language (any other: <code>/lang CODE</code>, e.g. <code>/lang it</code>)",

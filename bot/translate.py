@@ -528,6 +528,9 @@ class TranslationService:
         self.failures = 0
         self.batch_fallbacks = 0
         self.llm_requests = 0
+        # Why the backend was last given up on, until a later run gets translations through:
+        # the admins' "translation is down" alert reads it.
+        self.outage: str | None = None
 
     @property
     def request_limit(self) -> int:
@@ -636,6 +639,7 @@ class TranslationService:
         batches = _pack(pending, limit)
         await asyncio.gather(*(self._translate_batch(run, batch) for batch in batches))
         if run.given_up:
+            self.outage = run.reason or "gave up"
             log.warning(
                 "translation to %s via %s gave up (%s); %d requests skipped, "
                 "the originals will be shown",
@@ -657,6 +661,8 @@ class TranslationService:
                 lost += 1
             results[job.original] = restored
         failed = sum(1 for value in results.values() if value is None)
+        if not run.given_up and failed < len(results):
+            self.outage = None
         if failed and not run.given_up:
             log.warning(
                 "%d of %d texts to %s via %s failed (%d lost math placeholders); "

@@ -2,7 +2,7 @@
 
 Callback data: `set:menu`, `set:l` (language menu), `set:l:CODE`, `set:t` (time menu),
 `set:t:HH:MM`, `set:z` (time zone menu), `set:z:ZONE`, `set:max`, `set:cross`, `set:repl`,
-`set:sum`, `set:nm`, `set:ui`. All stay far under 64 bytes (the longest IANA name is 32 characters).
+`set:sum`, `set:nm`, `set:na`, `set:ui`. All stay far under 64 bytes (the longest IANA name is 32 characters).
 """
 
 from __future__ import annotations
@@ -54,6 +54,10 @@ def settings_view(chat: Chat) -> tuple[str, InlineKeyboardMarkup]:
         ),
         button(f"💡 {t('set_summaries', lang)}: {_on(chat.summaries, lang)}", "set:sum"),
         button(f"🔕 {t('set_no_matches', lang)}: {_on(chat.notify_no_matches, lang)}", "set:nm"),
+        button(
+            f"📭 {t('set_no_announcement', lang)}: {_on(chat.notify_no_announcement, lang)}",
+            "set:na",
+        ),
         button(f"🗣 {t('set_interface', lang)}: {'中文' if lang == 'zh' else 'English'}", "set:ui"),
     ]
     return t("settings_title", lang), InlineKeyboardMarkup(rows)
@@ -185,6 +189,10 @@ async def settings_button(update: Update, context: Context) -> None:
             chat = await _set(update, context, chat, summaries=not chat.summaries)
         elif action == "nm":
             chat = await _set(update, context, chat, notify_no_matches=not chat.notify_no_matches)
+        elif action == "na":
+            chat = await _set(
+                update, context, chat, notify_no_announcement=not chat.notify_no_announcement
+            )
         elif action == "ui":
             chat = await _set(update, context, chat, ui_language="en" if lang == "zh" else "zh")
         elif action != "menu":

@@ -33,6 +33,8 @@ class Chat:
     active: bool
     paused: bool
     last_announced: str | None
+    notice_for: str | None  # the expected announcement a "delayed"/"no announcement" note was about
+    notice_kind: str | None  # which note: "delayed" or "quiet"
     created_at: str
     updated_at: str
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from storage.clock import utc_now
@@ -147,3 +147,28 @@ def consecutive_misses(store: Store, limit: int = 20) -> int:
             break
         misses += 1
     return misses
+
+
+def statuses_since(store: Store, since: datetime, limit: int = 200) -> set[str]:
+    """Outcomes (`ok`, `not-modified`, `empty`, `error`) of the recent fetches that finished at
+    or after `since`: whether arXiv said "no announcement" since the feed was due."""
+    cutoff = since.astimezone(UTC).isoformat(timespec="seconds")
+    return {
+        status
+        for status, finished in store.db.execute(
+            "SELECT status, finished_at FROM fetch_log ORDER BY id DESC LIMIT ?", [limit]
+        )
+        if finished >= cutoff
+    }
+
+
+def consecutive_errors(store: Store, limit: int = 50) -> int:
+    """Failed attempts since the last one arXiv answered (the admins' alert counts these)."""
+    errors = 0
+    for (status,) in store.db.execute(
+        "SELECT status FROM fetch_log ORDER BY id DESC LIMIT ?", [limit]
+    ):
+        if status != "error":
+            break
+        errors += 1
+    return errors

@@ -215,3 +215,21 @@ def m0004_outbox(db: Database) -> None:
     )
     db.execute("CREATE INDEX idx_outbox_pending ON outbox (status, seq, id)")
     db.execute("CREATE INDEX idx_outbox_chat ON outbox (chat_id, status, seq)")
+
+
+@MIGRATIONS(name="0005_notices_and_alerts")
+def m0005_notices_and_alerts(db: Database) -> None:
+    """What a chat was told about a day without its digest, the admins' alerts, and an index
+    for the head of each chat's queue (the drain sends a chat's messages strictly in order)."""
+    db.execute("ALTER TABLE chats ADD COLUMN notice_for TEXT")
+    db.execute("ALTER TABLE chats ADD COLUMN notice_kind TEXT")
+    db.execute(
+        """
+        CREATE TABLE alerts (
+            kind TEXT PRIMARY KEY,
+            raised_at TEXT,
+            detail TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_outbox_heads ON outbox (status, chat_id, id)")

@@ -65,13 +65,37 @@ def enqueue_digest(
         )
 
 
+def enqueue_note(store: Store, chat_id: int, about: date, kind: str, text: str) -> None:
+    """Queue a one-line note about the announcement `about` ("delayed" or "quiet") and record
+    that the chat was told, atomically, so a note is never queued twice."""
+    now = utc_now()
+    with store.lock, store.db.atomic():
+        store.db.execute(
+            "INSERT INTO outbox (chat_id, announced, seq, text, created_at) VALUES (?, ?, 0, ?, ?)",
+            [chat_id, about.isoformat(), text, now],
+        )
+        store.db.execute(
+            "UPDATE chats SET notice_for = ?, notice_kind = ?, updated_at = ? WHERE chat_id = ?",
+            [about.isoformat(), kind, now, chat_id],
+        )
+
+
 def pending(store: Store, now: float, limit: int = 500) -> list[OutboxMessage]:
-    """Messages ready to send, fairest first: every chat's overview before anyone's tail."""
+    """The next message of each chat that is ready to send, fairest first: every chat's
+    overview before anyone's second message.
+
+    Only the head of each chat's queue is returned, and only when it is due (`not_before`): a
+    message waiting for a retry holds back the rest of its chat, so order within a chat holds.
+    At most `limit` rows are read, so memory stays flat however long the queue is.
+    """
     rows = store.db.execute(
         """
-        SELECT id, chat_id, seq, text, arxiv_id, version, reply_markup, announced, attempts
-        FROM outbox WHERE status = 'pending' AND not_before <= ?
-        ORDER BY seq, id LIMIT ?
+        SELECT o.id, o.chat_id, o.seq, o.text, o.arxiv_id, o.version, o.reply_markup,
+            o.announced, o.attempts
+        FROM (SELECT MIN(id) AS id FROM outbox WHERE status = 'pending' GROUP BY chat_id) AS h
+        JOIN outbox AS o ON o.id = h.id
+        WHERE o.not_before <= ?
+        ORDER BY o.seq, o.id LIMIT ?
         """,
         [now, limit],
     ).fetchall()
@@ -89,6 +113,12 @@ def pending(store: Store, now: float, limit: int = 500) -> list[OutboxMessage]:
         )
         for row in rows
     ]
+
+
+def next_due(store: Store) -> float | None:
+    """The earliest `not_before` among pending messages (wall-clock seconds), or None."""
+    row = store.db.execute("SELECT MIN(not_before) FROM outbox WHERE status = 'pending'").fetchone()
+    return None if row[0] is None else float(row[0])
 
 
 def mark_sent(store: Store, message: OutboxMessage, message_id: int) -> None:

@@ -67,6 +67,7 @@ async def running_bot(
         await application.post_init(application)
     # Scheduled pushes would interleave with the conversations under test; the delivery
     # tests drive queueing and draining themselves.
+    await application.bot_data["services"].sender.stop()
     assert application.job_queue is not None
     for job in application.job_queue.jobs():
         job.schedule_removal()

@@ -140,6 +140,7 @@ async def test_settings_keyboard_toggles_and_menus(running_bot: RunningBot) -> N
         "set:repl",
         "set:sum",
         "set:nm",
+        "set:na",
         "set:ui",
     ]
     for press in (
@@ -151,6 +152,7 @@ async def test_settings_keyboard_toggles_and_menus(running_bot: RunningBot) -> N
         "set:l",
         "set:l:de",
         "set:nm",
+        "set:na",
         "set:ui",
     ):
         count = len(running_bot.api.sent(method="editMessageText"))
@@ -162,7 +164,7 @@ async def test_settings_keyboard_toggles_and_menus(running_bot: RunningBot) -> N
     assert chat is not None
     assert not chat.include_cross and chat.include_replacements and chat.max_papers == 30
     assert chat.timezone == "Europe/Berlin" and chat.language == "de" and chat.ui_language == "zh"
-    assert chat.notify_no_matches
+    assert chat.notify_no_matches and chat.notify_no_announcement
     assert "设置" in running_bot.api.sent(method="editMessageText")[-1]["text"]
 
 

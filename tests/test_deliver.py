@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.deliver import drain_outbox, queue_due_digests
+from bot.deliver import SendLimits, drain_outbox, queue_due_digests
 from bot.ingest import fetch_and_store
 from storage import chats, deliveries, outbox
 from tests.conftest import RunningBot
@@ -13,6 +13,7 @@ from tests.telegram_html import check_telegram_html
 
 STAT = (Path(__file__).parent / "fixtures" / "rss-stat-2024-03-26.xml").read_bytes()
 MORNING = datetime(2024, 3, 26, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+FAST = SendLimits().scaled(0.05)  # Telegram's limits, 20 times faster
 
 
 async def setup_chats(bot: RunningBot, chat_ids: list[int]) -> None:
@@ -51,9 +52,7 @@ async def test_each_chat_gets_its_digest_once_in_order(running_bot: RunningBot) 
     assert (
         await queue_due_digests(running_bot.store, services(running_bot).translator, MORNING) == 0
     )
-    report = await drain_outbox(
-        running_bot.application.bot, running_bot.store, private_interval=0.05
-    )
+    report = await drain_outbox(running_bot.application.bot, running_bot.store, limits=FAST)
     assert report.sent == 9 and outbox.pending_count(running_bot.store) == 0
     for chat_id in chat_ids:
         texts = [m["text"] for m in running_bot.api.sent(chat_id)]
@@ -88,9 +87,7 @@ async def test_blocked_chat_is_marked_inactive_and_its_queue_dropped(
     await setup_chats(running_bot, [105, 106])
     running_bot.api.blocked.add(105)
     await queue_due_digests(running_bot.store, services(running_bot).translator, MORNING)
-    report = await drain_outbox(
-        running_bot.application.bot, running_bot.store, private_interval=0.05
-    )
+    report = await drain_outbox(running_bot.application.bot, running_bot.store, limits=FAST)
     assert report.blocked_chats == 1 and report.sent == 3
     chat = chats.get_chat(running_bot.store, 105)
     assert chat is not None and not chat.active
@@ -106,7 +103,7 @@ async def test_a_429_storm_waits_and_loses_nothing(running_bot: RunningBot) -> N
     ]
     await queue_due_digests(running_bot.store, services(running_bot).translator, MORNING)
     report = await drain_outbox(
-        running_bot.application.bot, running_bot.store, private_interval=0.05, budget=20
+        running_bot.application.bot, running_bot.store, limits=FAST, budget=20
     )
     # The 5xx left one message for a later retry; drain again once it is due.
     if outbox.pending_count(running_bot.store):
@@ -114,9 +111,7 @@ async def test_a_429_storm_waits_and_loses_nothing(running_bot: RunningBot) -> N
             "SELECT id FROM outbox WHERE status='pending'"
         ).fetchone()
         running_bot.store.db.execute("UPDATE outbox SET not_before = 0 WHERE id = ?", [row[0]])
-        await drain_outbox(
-            running_bot.application.bot, running_bot.store, private_interval=0.05, budget=5
-        )
+        await drain_outbox(running_bot.application.bot, running_bot.store, limits=FAST, budget=5)
     texts = [m["text"] for m in running_bot.api.sent(107)]
     assert len(texts) == 3 and len(set(texts)) == 3
     assert running_bot.api.rate_limited == 2
@@ -127,9 +122,7 @@ async def test_a_migrated_group_gets_its_digest_at_the_new_id(running_bot: Runni
     await setup_chats(running_bot, [-500])
     running_bot.api.migrated[-500] = -100500
     await queue_due_digests(running_bot.store, services(running_bot).translator, MORNING)
-    await drain_outbox(
-        running_bot.application.bot, running_bot.store, group_interval=0.05, budget=10
-    )
+    await drain_outbox(running_bot.application.bot, running_bot.store, limits=FAST, budget=10)
     assert chats.get_chat(running_bot.store, -500) is None
     moved = chats.get_chat(running_bot.store, -100500)
     assert moved is not None
@@ -164,9 +157,7 @@ async def test_no_matches_is_silence_unless_the_chat_asked_for_a_note(
     assert (
         await queue_due_digests(running_bot.store, services(running_bot).translator, MORNING) == 2
     )
-    await drain_outbox(
-        running_bot.application.bot, running_bot.store, private_interval=0.05, budget=5
-    )
+    await drain_outbox(running_bot.application.bot, running_bot.store, limits=FAST, budget=5)
     assert running_bot.api.sent(108) == []
     note = running_bot.api.sent(109)
     assert len(note) == 1 and "0 papers" in note[0]["text"] and "No new papers" in note[0]["text"]

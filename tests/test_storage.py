@@ -211,3 +211,39 @@ def test_fetch_log_validators_come_from_the_last_stored_response(store: Store) -
     fetchlog.mark_categories_fetched(store, ["cs.CV"], None)
     row = store.db.execute("SELECT last_announced FROM category_state").fetchone()
     assert row[0] == "2024-03-26"
+
+
+def test_outbox_serves_each_chats_head_fairest_first_and_a_retry_holds_its_chat(
+    store: Store,
+) -> None:
+    from storage import outbox
+    from storage.outbox import OutboxMessage
+
+    day = date(2024, 3, 26)
+    for chat_id, count in ((1, 4), (2, 2), (3, 1)):
+        chats.ensure_chat(store, chat_id, language="en", timezone="UTC", delivery_time="09:00")
+        outbox.enqueue_digest(
+            store,
+            chat_id,
+            day,
+            [OutboxMessage(chat_id, n, f"{chat_id}/{n}", announced=day) for n in range(count)],
+        )
+    heads = outbox.pending(store, now=0)
+    assert [m.text for m in heads] == ["1/0", "2/0", "3/0"]
+    outbox.mark_sent(store, heads[0], 11)
+    outbox.mark_sent(store, heads[2], 12)
+    assert [m.text for m in outbox.pending(store, now=0)] == ["2/0", "1/1"]
+    # 2/0 waits for a retry: chat 2's next message must not overtake it.
+    outbox.retry_later(store, outbox.pending(store, now=0)[0], 100.0, "TimedOut")
+    assert [m.text for m in outbox.pending(store, now=50)] == ["1/1"]
+    assert outbox.next_due(store) == 0.0
+    assert [m.text for m in outbox.pending(store, now=100)] == ["2/0", "1/1"]
+    assert len(outbox.pending(store, now=100, limit=1)) == 1
+    plan = " ".join(
+        row[3]
+        for row in store.db.execute(
+            "EXPLAIN QUERY PLAN SELECT MIN(id) FROM outbox "
+            "WHERE status = 'pending' GROUP BY chat_id"
+        )
+    )
+    assert "idx_outbox_heads" in plan

@@ -6,19 +6,26 @@
         api.wait_for_messages(1, chat_id=42)          # what the bot sent, as dicts
         api.blocked.add(43)                           # 403 Forbidden for that chat
         api.admins[-100] = {7}                        # group admins, for getChatMember
+        api.limits = TelegramLimits(scale=0.1)        # Telegram's flood limits, 10x faster
 
 Requests arrive as `/bot<token>/<method>`, form-encoded (JSON-encoded values) or multipart for
 files. Messages with parse_mode HTML are checked like Telegram does (tests/telegram_html.py):
 invalid HTML or more than 4096 characters answer 400, as do callback data over 64 bytes.
+With `limits` set, messages beyond Telegram's flood limits answer 429 with retry_after.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import math
+import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,6 +36,62 @@ from urllib.parse import parse_qs
 from tests.telegram_html import check_telegram_html
 
 BOT_ID = 4242
+SENDING_METHODS = ("sendMessage", "sendDocument")
+
+
+@dataclass(frozen=True)
+class TelegramLimits:
+    """Telegram's flood limits for sending, as sliding windows over arrival times.
+
+    Telegram documents about 30 messages a second overall, about one a second to a private
+    chat and 20 a minute to a group. `scale` shrinks every window (0.1: ten times faster) so
+    tests exercise the same behaviour in a tenth of the time; retry_after stays whole seconds,
+    as Telegram sends it.
+    """
+
+    per_second: int = 30
+    private_gap: float = 1.0
+    group_per_minute: int = 20
+    scale: float = 1.0
+
+
+class _FloodControl:
+    """Arrival times of accepted messages, and the 429 decision for the next one."""
+
+    def __init__(self, limits: TelegramLimits) -> None:
+        self.limits = limits
+        self.overall: deque[float] = deque()
+        self.private_last: dict[int, float] = {}
+        self.groups: dict[int, deque[float]] = {}
+
+    def admit(self, chat_id: int, now: float) -> float | None:
+        """Record the message and return None, or return how long to wait (seconds)."""
+        scale = self.limits.scale
+        second, minute = 1.0 * scale, 60.0 * scale
+        while self.overall and self.overall[0] <= now - second:
+            self.overall.popleft()
+        waits: list[float] = []
+        if len(self.overall) >= self.limits.per_second:
+            waits.append(self.overall[0] + second - now)
+        if chat_id > 0:
+            last = self.private_last.get(chat_id)
+            gap = self.limits.private_gap * scale
+            if last is not None and now - last < gap:
+                waits.append(last + gap - now)
+        else:
+            window = self.groups.setdefault(chat_id, deque())
+            while window and window[0] <= now - minute:
+                window.popleft()
+            if len(window) >= self.limits.group_per_minute:
+                waits.append(window[0] + minute - now)
+        if waits:
+            return max(waits)
+        self.overall.append(now)
+        if chat_id > 0:
+            self.private_last[chat_id] = now
+        else:
+            self.groups[chat_id].append(now)
+        return None
 
 
 class FakeBotApi:
@@ -46,6 +109,12 @@ class FakeBotApi:
         self.migrated: dict[int, int] = {}
         self.rate_limited = 0
         self.send_delay = 0.0  # seconds each sendMessage takes (a slow Telegram)
+        self.limits: TelegramLimits | None = None
+        self._flood: _FloodControl | None = None
+        # Scripted transport faults for sendMessage, used in order: "reset" closes the
+        # connection without an answer, "timeout" answers after `fault_delay` seconds.
+        self.faults: list[str] = []
+        self.fault_delay = 0.0
         self._next_update = 1
         self._next_message: dict[int, int] = {}
         self._cond = threading.Condition()
@@ -262,9 +331,17 @@ class FakeBotApi:
         if method == "getUpdates":
             self._get_updates(handler, params)
             return
-        status, result = self._call(method, params)
+        if method == "sendMessage" and self._fault(handler):
+            return
+        wait = self._flood_wait(method, params)
+        if wait is not None:
+            status, result = 429, f"Too Many Requests: retry after {wait}"
+            params["_parameters"] = {"retry_after": wait}
+        else:
+            status, result = self._call(method, params)
         with self._cond:
             params["_ok"] = status == 200
+            params["_at"] = time.monotonic()
             self.calls.append((method, params))
             self._cond.notify_all()
         if status == 200:
@@ -274,6 +351,33 @@ class FakeBotApi:
             if params.get("_parameters"):
                 payload["parameters"] = params["_parameters"]
             self._respond(handler, status, payload)
+
+    def _fault(self, handler: BaseHTTPRequestHandler) -> bool:
+        """Play the next scripted transport fault; True when the request got no answer."""
+        with self._cond:
+            fault = self.faults.pop(0) if self.faults else None
+        if fault == "timeout":
+            time.sleep(self.fault_delay)
+            return False
+        if fault == "reset":
+            handler.close_connection = True
+            with contextlib.suppress(OSError):
+                handler.connection.shutdown(socket.SHUT_RDWR)  # the peer sees the connection drop
+            return True
+        return False
+
+    def _flood_wait(self, method: str, params: dict[str, Any]) -> int | None:
+        """Whole seconds to retry after when this message breaks a flood limit, else None."""
+        if self.limits is None or method not in SENDING_METHODS or "chat_id" not in params:
+            return None
+        with self._cond:
+            if self._flood is None or self._flood.limits is not self.limits:
+                self._flood = _FloodControl(self.limits)
+            wait = self._flood.admit(int(params["chat_id"]), time.monotonic())
+            if wait is None:
+                return None
+            self.rate_limited += 1
+        return max(1, math.ceil(wait))
 
     def _get_updates(self, handler: BaseHTTPRequestHandler, params: dict[str, Any]) -> None:
         offset = int(params.get("offset") or 0)

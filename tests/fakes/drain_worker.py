@@ -10,7 +10,7 @@ import sys
 
 from telegram import Bot
 
-from bot.deliver import drain_outbox
+from bot.deliver import SendLimits, drain_outbox
 from storage import outbox
 from storage.database import open_store
 
@@ -20,7 +20,7 @@ async def main(db_path: str, base_url: str, token: str) -> None:
     store = open_store(db_path)
     async with Bot(token, base_url=base_url) as bot:
         while outbox.pending_count(store):
-            await drain_outbox(bot, store, budget=5.0, private_interval=0.001)
+            await drain_outbox(bot, store, budget=5.0, limits=SendLimits().scaled(0.001))
 
 
 if __name__ == "__main__":
