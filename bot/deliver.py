@@ -23,7 +23,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot.digest import match_chat
@@ -48,6 +49,8 @@ log = logging.getLogger(__name__)
 PRIVATE_INTERVAL = 1.0
 GROUP_INTERVAL = 3.0
 MAX_ATTEMPTS = 6
+# Outbox texts are Telegram HTML by construction, whatever defaults the sending bot has.
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 def _keyboard(arxiv_id: str, pdf_url: str) -> dict[str, Any]:
@@ -338,7 +341,13 @@ async def _send_one(drain: _Drain, message: OutboxMessage) -> None:
         InlineKeyboardMarkup.de_json(message.reply_markup, bot) if message.reply_markup else None
     )
     try:
-        sent = await bot.send_message(message.chat_id, message.text, reply_markup=markup)
+        sent = await bot.send_message(
+            message.chat_id,
+            message.text,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=NO_PREVIEW,
+            reply_markup=markup,
+        )
     except RetryAfter as exc:
         # Telegram says exactly how long: hold all sends that long, then this one goes again.
         report.rate_limited += 1

@@ -402,6 +402,11 @@ async def test_backend_down_gives_up_and_papers_keep_originals(
     # the remaining requests are never sent.
     assert server.count() <= 3 + 1
     assert len([r for r in caplog.records if "gave up" in r.getMessage()]) == 1
+    # The admins' alert reads this until a later run gets translations through.
+    assert service.outage is not None and "3 failures in a row" in service.outage
+    server.mode = "ok"
+    assert (await service.translate(["A recovered backend."], "zh-CN"))["A recovered backend."]
+    assert service.outage is None
 
 
 async def test_timeout_bounds_a_slow_backend(

@@ -33,6 +33,9 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
 
+from telegram.ext import ExtBot
+from telegram.request import HTTPXRequest
+
 from tests.telegram_html import check_telegram_html
 
 BOT_ID = 4242
@@ -533,3 +536,16 @@ class FakeBotApi:
                 )
             return 200, member
         return 404, "Not Found"
+
+
+def limited_bot(api: FakeBotApi, scale: float = 1.0, read_timeout: float = 5.0) -> ExtBot[None]:
+    """A bot for `api` with the production rate limiter running `1/scale` times faster, as the
+    Application builds it (use `async with`)."""
+    from bot.app import rate_limiter
+
+    return ExtBot(
+        api.token,
+        base_url=api.base_url,
+        rate_limiter=rate_limiter(scale),
+        request=HTTPXRequest(read_timeout=read_timeout),
+    )

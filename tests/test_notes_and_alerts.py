@@ -1,0 +1,179 @@
+"""Late and missing announcements, and the admins' alerts, through the real library.
+
+Dates are the real ones: the expected announcement is the one due by now, and "now" for the
+queue is two hours after its feed was due, so the fetch log's real timestamps line up.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+from bot.alerts import DELIVERY_SAMPLE, FETCH_ERRORS, Health, assess, update_alerts
+from bot.deliver import SendLimits, drain_outbox, queue_due_digests
+from bot.ingest import fetch_and_store
+from bot.notices import feed_ready_at
+from bot.schedule import ARXIV_ZONE, expected_announcement
+from storage import alerts, chats, outbox
+from tests.conftest import RunningBot
+
+STAT = (Path(__file__).parent / "fixtures" / "rss-stat-2024-03-26.xml").read_bytes()
+FIXTURE_DATE = b"Tue, 26 Mar 2024 00:00:00 -0400"
+FAST = SendLimits().scaled(0.05)
+ADMIN = 999  # the running_bot fixture's ADMIN_IDS
+
+
+def expected_now() -> tuple[Any, datetime]:
+    """The announcement due by now, and a moment two hours after its feed was due."""
+    expected = expected_announcement(datetime.now(UTC))
+    return expected, feed_ready_at(expected) + timedelta(hours=2)
+
+
+def feed_dated(day: Any, *, empty: bool = False) -> bytes:
+    """The stat fixture as if announced on `day` (or an empty feed of that day)."""
+    stamp = format_datetime(datetime.combine(day, datetime.min.time(), ARXIV_ZONE)).encode()
+    body = STAT.replace(FIXTURE_DATE, stamp)
+    return body.split(b"<item>", 1)[0] + b"</channel></rss>" if empty else body
+
+
+def add_chat(bot: RunningBot, chat_id: int, *, quiet_notes: bool = False) -> None:
+    chats.ensure_chat(bot.store, chat_id, language="en", timezone="UTC", delivery_time="00:00")
+    chats.add_subscriptions(bot.store, chat_id, [chats.Subscription("category", "stat.ML")])
+    chats.update_chat(bot.store, chat_id, notify_no_announcement=quiet_notes)
+
+
+async def push(bot: RunningBot, now: datetime) -> int:
+    services = bot.application.bot_data["services"]
+    queued = await queue_due_digests(bot.store, services.translator, now)
+    await drain_outbox(bot.application.bot, bot.store, limits=FAST, budget=10)
+    return queued
+
+
+def texts(bot: RunningBot, chat_id: int) -> list[str]:
+    return [m["text"] for m in bot.api.sent(chat_id)]
+
+
+async def test_a_late_announcement_gets_one_delayed_note_then_the_digest(
+    running_bot: RunningBot,
+) -> None:
+    expected, now = expected_now()
+    add_chat(running_bot, 201)
+    add_chat(running_bot, 202, quiet_notes=True)
+    running_bot.feeds.route("/rss/stat.ML", b"busy", status=503)
+    report = await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"], retries=0)
+    assert report.status == "error"
+    assert await push(running_bot, now) == 2
+    for chat_id in (201, 202):
+        [note] = texts(running_bot, chat_id)
+        assert "delayed" in note
+    # Once per announcement, however many ticks pass.
+    assert await push(running_bot, now + timedelta(minutes=1)) == 0
+    # The feed arrives: the digest follows, and no "quiet" note.
+    running_bot.feeds.route("/rss/stat.ML", feed_dated(expected))
+    report = await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"])
+    assert report.status == "ok" and report.announced == expected
+    assert await push(running_bot, now + timedelta(minutes=2)) == 2
+    for chat_id in (201, 202):
+        received = texts(running_bot, chat_id)
+        assert len(received) > 2 and "papers" in received[1]
+        assert not any("did not announce" in text for text in received)
+
+
+async def test_a_holiday_is_told_to_who_asked_and_to_who_heard_it_was_late(
+    running_bot: RunningBot,
+) -> None:
+    expected, now = expected_now()
+    add_chat(running_bot, 203)  # silence on quiet days (the default)
+    add_chat(running_bot, 204, quiet_notes=True)
+    running_bot.feeds.route("/rss/stat.ML", feed_dated(expected, empty=True))
+    report = await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"])
+    assert report.status == "empty"
+    assert await push(running_bot, now) == 1
+    assert texts(running_bot, 203) == []
+    [note] = texts(running_bot, 204)
+    assert "did not announce" in note and expected.isoformat() in note
+    assert await push(running_bot, now + timedelta(hours=1)) == 0
+    # A chat that was told "delayed" before the empty feed came hears the end of the story.
+    add_chat(running_bot, 205)
+    chats.update_chat(
+        running_bot.store, 205, notice_for=expected.isoformat(), notice_kind="delayed"
+    )
+    assert await push(running_bot, now + timedelta(hours=1)) == 1
+    assert "did not announce" in texts(running_bot, 205)[0]
+
+
+async def test_a_chat_in_another_zone_hears_only_after_its_own_time(
+    running_bot: RunningBot,
+) -> None:
+    _expected, now = expected_now()
+    add_chat(running_bot, 206)
+    local = now.astimezone(ARXIV_ZONE)
+    # Its delivery time is an hour after "now" in New York: nothing yet, then the note.
+    later = (local + timedelta(hours=1)).strftime("%H:%M")
+    chats.update_chat(running_bot.store, 206, timezone="America/New_York", delivery_time=later)
+    running_bot.feeds.route("/rss/stat.ML", b"busy", status=503)
+    await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"], retries=0)
+    if local.date() == (local + timedelta(hours=1)).date():
+        assert await push(running_bot, now) == 0
+    assert await push(running_bot, now + timedelta(hours=1, minutes=1)) == 1
+    assert "delayed" in texts(running_bot, 206)[0]
+
+
+async def test_admins_hear_once_when_fetching_breaks_and_once_when_it_recovers(
+    running_bot: RunningBot,
+) -> None:
+    from bot.app import _delivery_tick
+
+    class Context:
+        bot = running_bot.application.bot
+        bot_data = running_bot.application.bot_data
+
+    add_chat(running_bot, 207)
+    running_bot.feeds.route("/rss/stat.ML", b"busy", status=503)
+    for _ in range(FETCH_ERRORS - 1):
+        await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"], retries=0)
+    await _delivery_tick(Context())  # type: ignore[arg-type]
+    assert texts(running_bot, ADMIN) == []  # two failures: the job retries, nobody is paged
+    await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"], retries=0)
+    for _ in range(3):
+        await _delivery_tick(Context())  # type: ignore[arg-type]
+    [alert] = texts(running_bot, ADMIN)
+    assert "fetching arXiv failed 3 times" in alert and "503" in alert
+    assert running_bot.settings.telegram_bot_token not in alert
+    running_bot.feeds.route("/rss/stat.ML", STAT)
+    await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"])
+    await _delivery_tick(Context())  # type: ignore[arg-type]
+    await _delivery_tick(Context())  # type: ignore[arg-type]
+    assert texts(running_bot, ADMIN)[1:] == ["✅ Recovered: fetching arXiv works again."]
+
+
+async def test_admins_hear_about_translation_and_delivery_failures(
+    running_bot: RunningBot,
+) -> None:
+    bot, store = running_bot.application.bot, running_bot.store
+    states = assess(
+        Health(
+            translation_outage="ConnectError, 4 failures in a row",
+            delivery_attempts=DELIVERY_SAMPLE,
+            delivery_failures=DELIVERY_SAMPLE // 4,
+            delivery_errors=("TimedOut",) * 5,
+        )
+    )
+    sent = await update_alerts(bot, store, [ADMIN, 998], states)
+    assert len(sent) == 2 and set(alerts.raised(store)) == {"translation", "delivery"}
+    assert "translation is down (ConnectError" in sent[0]
+    assert "5 of 20 deliveries failed (25%; TimedOut)" in sent[1]
+    assert len(texts(running_bot, ADMIN)) == 2 and len(texts(running_bot, 998)) == 2
+    # Still broken: nothing new. Too few deliveries to judge: the delivery alert stays.
+    again = assess(Health(translation_outage="still down", delivery_attempts=3))
+    assert "delivery" not in again
+    assert await update_alerts(bot, store, [ADMIN], again) == []
+    fine = assess(Health(delivery_attempts=DELIVERY_SAMPLE, delivery_failures=1))
+    assert await update_alerts(bot, store, [ADMIN], fine) == [
+        "✅ Recovered: translation works again.",
+        "✅ Recovered: deliveries go through again.",
+    ]
+    assert alerts.raised(store) == {}
+    assert outbox.pending_count(store) == 0
