@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from bench import translation
+from bench import delivery, translation
 
 
 def main() -> None:
@@ -14,8 +14,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller inputs, for a fast check")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    for line in translation.run(quick=args.quick):
-        print(line, flush=True)
+    for bench in (translation, delivery):
+        for line in bench.run(quick=args.quick):
+            print(line, flush=True)
 
 
 if __name__ == "__main__":

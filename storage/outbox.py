@@ -86,7 +86,9 @@ def pending(store: Store, now: float, limit: int = 500) -> list[OutboxMessage]:
 
     Only the head of each chat's queue is returned, and only when it is due (`not_before`): a
     message waiting for a retry holds back the rest of its chat, so order within a chat holds.
-    At most `limit` rows are read, so memory stays flat however long the queue is.
+    At most `limit` rows are read, so memory stays flat however long the queue is. Within a
+    round, groups go first: their 20-a-minute limit makes their chains the slowest, and
+    starting them early keeps them from trailing the whole push.
     """
     rows = store.db.execute(
         """
@@ -95,7 +97,7 @@ def pending(store: Store, now: float, limit: int = 500) -> list[OutboxMessage]:
         FROM (SELECT MIN(id) AS id FROM outbox WHERE status = 'pending' GROUP BY chat_id) AS h
         JOIN outbox AS o ON o.id = h.id
         WHERE o.not_before <= ?
-        ORDER BY o.seq, o.id LIMIT ?
+        ORDER BY o.seq, o.chat_id < 0 DESC, o.id LIMIT ?
         """,
         [now, limit],
     ).fetchall()

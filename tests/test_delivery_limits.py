@@ -78,7 +78,7 @@ async def test_a_push_inside_telegrams_limits_gets_no_429_and_keeps_every_gap(
     queue(store, private + groups, per_chat=4)
     with FakeBotApi() as api:
         api.limits = TelegramLimits(scale=SCALE)
-        async with limited_bot(api, SCALE) as bot:
+        async with limited_bot(api.token, api.base_url, SCALE) as bot:
             report = await drain_outbox(bot, store, limits=SendLimits().scaled(SCALE), budget=60)
         assert api.rate_limited == 0
         assert report.sent == 63 * 4 and outbox.pending_count(store) == 0
@@ -104,7 +104,7 @@ async def test_a_429_storm_from_a_stricter_telegram_loses_and_repeats_nothing(
     with FakeBotApi() as api:
         # Telegram allows far less than the bot believes (4 a second): a storm of 429s.
         api.limits = TelegramLimits(per_second=4, scale=SCALE)
-        async with limited_bot(api, SCALE) as bot:
+        async with limited_bot(api.token, api.base_url, SCALE) as bot:
             while outbox.pending_count(store):
                 await drain_outbox(bot, store, limits=SendLimits().scaled(SCALE), budget=30)
         assert api.rate_limited > 0
@@ -121,7 +121,7 @@ async def test_network_errors_and_5xx_are_retried_with_backoff_until_delivered(
         api.faults = ["reset", "timeout", "ok", "reset"]
         api.fault_delay = 1.0
         api.script = [(502, "Bad Gateway", {}), (500, "Internal Server Error", {})]
-        async with limited_bot(api, SCALE, read_timeout=0.3) as bot:
+        async with limited_bot(api.token, api.base_url, SCALE, read_timeout=0.3) as bot:
             sender = Sender(bot, store, SendLimits().scaled(SCALE))
             sender.start()
             for _ in range(200):
@@ -150,7 +150,7 @@ async def test_stopping_the_sender_finishes_and_records_the_messages_in_flight(
     queue(store, chat_ids, per_chat=2)
     with FakeBotApi() as api:
         api.send_delay = 0.3  # a slow Telegram: stop arrives while messages are in flight
-        async with limited_bot(api, SCALE) as bot:
+        async with limited_bot(api.token, api.base_url, SCALE) as bot:
             sender = Sender(bot, store, SendLimits().scaled(SCALE))
             sender.start()
             await api.wait_for(lambda: len(api.calls) >= 3)

@@ -538,14 +538,59 @@ class FakeBotApi:
         return 404, "Not Found"
 
 
-def limited_bot(api: FakeBotApi, scale: float = 1.0, read_timeout: float = 5.0) -> ExtBot[None]:
-    """A bot for `api` with the production rate limiter running `1/scale` times faster, as the
-    Application builds it (use `async with`)."""
+def limited_bot(
+    token: str, base_url: str, scale: float = 1.0, read_timeout: float = 5.0
+) -> ExtBot[None]:
+    """A bot for a fake at `base_url` with the production rate limiter running `1/scale` times
+    faster, as the Application builds it (use `async with`)."""
     from bot.app import rate_limiter
 
     return ExtBot(
-        api.token,
-        base_url=api.base_url,
+        token,
+        base_url=base_url,
         rate_limiter=rate_limiter(scale),
         request=HTTPXRequest(read_timeout=read_timeout),
     )
+
+
+def _serve_in_process(conn: Any, limits: TelegramLimits | None, send_delay: float) -> None:
+    with FakeBotApi() as api:
+        api.limits = limits
+        api.send_delay = send_delay
+        conn.send((api.token, api.base_url))
+        conn.recv()  # the benchmark is done
+        sent = [(int(m["chat_id"]), str(m["text"]), float(m["_at"])) for m in api.sent()]
+        conn.send((sent, api.rate_limited))
+
+
+class FakeBotApiProcess:
+    """A FakeBotApi in its own process, so its CPU time does not compete with the bot's for the
+    GIL (a benchmark's arrival times would otherwise measure that contention).
+
+        with FakeBotApiProcess(TelegramLimits(scale=0.5)) as api:
+            ...  # api.token, api.base_url
+        api.sent, api.rate_limited  # [(chat_id, text, arrival)], 429s answered
+    """
+
+    def __init__(self, limits: TelegramLimits | None = None, send_delay: float = 0.0) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(
+            target=_serve_in_process, args=(child, limits, send_delay), daemon=True
+        )
+        self.token = ""
+        self.base_url = ""
+        self.sent: list[tuple[int, str, float]] = []
+        self.rate_limited = 0
+
+    def __enter__(self) -> FakeBotApiProcess:
+        self._process.start()
+        self.token, self.base_url = self._conn.recv()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._conn.send("done")
+        self.sent, self.rate_limited = self._conn.recv()
+        self._process.join(timeout=10)
