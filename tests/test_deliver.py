@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.deliver import SendLimits, drain_outbox, queue_due_digests
@@ -179,3 +179,48 @@ async def test_the_fetch_job_fetches_new_categories_then_waits_for_the_next_anno
     await _fetch_tick(Context())  # type: ignore[arg-type]
     # The stored announcement is old (2024), so the job polls again only after the backoff.
     assert running_bot.feeds.count("/rss/stat.ML") == 1
+
+
+async def test_time_zones_daylight_saving_catch_up_and_a_time_change_under_telegrams_limits(
+    running_bot: RunningBot,
+) -> None:
+    from tests.fakes.bot_api import TelegramLimits
+
+    running_bot.api.limits = TelegramLimits(scale=0.05)
+    chat_ids = [301, 302, 303, 304]
+    await setup_chats(running_bot, chat_ids)
+    translator = services(running_bot).translator
+    # Berlin springs forward on 31 March 2024: 02:30 does not exist there, so it means 03:30
+    # CEST (01:30 UTC). New York is on daylight time since 10 March: 21:00 EDT on the 30th is
+    # 01:00 UTC (02:00 in winter). 303 is in Shanghai at 09:00 (01:00 UTC); 304 in Shanghai at
+    # 07:00, and the bot was down then: it catches up as soon as it runs.
+    chats.update_chat(running_bot.store, 301, timezone="Europe/Berlin", delivery_time="02:30")
+    chats.update_chat(running_bot.store, 302, timezone="America/New_York", delivery_time="21:00")
+    chats.update_chat(running_bot.store, 304, delivery_time="07:00")
+    queued_at: dict[int, datetime] = {}
+    for minute in range(0, 3 * 60, 15):
+        now = datetime(2024, 3, 31, 0, 0, tzinfo=UTC) + timedelta(minutes=minute)
+        before = {c: len(outbox_rows(running_bot, c)) for c in chat_ids}
+        await queue_due_digests(running_bot.store, translator, now)
+        for chat_id in chat_ids:
+            if len(outbox_rows(running_bot, chat_id)) > before[chat_id]:
+                assert chat_id not in queued_at, "queued twice"
+                queued_at[chat_id] = now
+    assert queued_at == {
+        304: datetime(2024, 3, 31, 0, 0, tzinfo=UTC),
+        302: datetime(2024, 3, 31, 1, 0, tzinfo=UTC),
+        303: datetime(2024, 3, 31, 1, 0, tzinfo=UTC),
+        301: datetime(2024, 3, 31, 1, 30, tzinfo=UTC),
+    }
+    # A later time the same day does not bring the same announcement again.
+    chats.update_chat(running_bot.store, 303, delivery_time="21:00")
+    later = datetime(2024, 3, 31, 14, tzinfo=UTC)
+    assert await queue_due_digests(running_bot.store, translator, later) == 0
+    report = await drain_outbox(running_bot.application.bot, running_bot.store, limits=FAST)
+    assert report.sent == 12 and running_bot.api.rate_limited == 0
+    for chat_id in chat_ids:
+        assert len(running_bot.api.sent(chat_id)) == 3
+
+
+def outbox_rows(bot: RunningBot, chat_id: int) -> list[tuple[int]]:
+    return bot.store.db.execute("SELECT id FROM outbox WHERE chat_id = ?", [chat_id]).fetchall()
