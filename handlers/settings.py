@@ -2,7 +2,8 @@
 
 Callback data: `set:menu`, `set:l` (language menu), `set:l:CODE`, `set:t` (time menu),
 `set:t:HH:MM`, `set:z` (time zone menu), `set:z:ZONE`, `set:max`, `set:cross`, `set:repl`,
-`set:sum`, `set:nm`, `set:na`, `set:ui`. All stay far under 64 bytes (the longest IANA name is 32 characters).
+`set:sum`, `set:nm`, `set:na`, `set:ui`. All stay far under 64 bytes (the longest IANA name is
+32 characters).
 """
 
 from __future__ import annotations
