@@ -7,7 +7,7 @@ logging is set up here before anything talks to Telegram.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -18,6 +18,7 @@ from telegram.ext import AIORateLimiter, Application, CallbackContext, Defaults
 from bot.alerts import Health, assess, update_alerts
 from bot.config import Settings
 from bot.deliver import queue_due_digests
+from bot.flood import FloodGuard
 from bot.ingest import fetch_and_store
 from bot.schedule import should_fetch
 from bot.sender import Sender
@@ -63,6 +64,7 @@ class Services:
     translator: TranslationService
     search: ArxivSearch
     sender: Sender
+    flood: FloodGuard = field(default_factory=FloodGuard)
 
 
 def rate_limiter(scale: float = 1.0) -> AIORateLimiter:

@@ -206,6 +206,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "set_summaries": {"en": "One-line summaries", "zh": "一句话总结"},
     "set_interface": {"en": "Interface", "zh": "界面语言"},
     "set_no_matches": {"en": "Note on days without matches", "zh": "无匹配时提醒"},
+    "flood": {
+        "en": "⏳ Too many requests at once. Please wait {seconds} s and try again.",
+        "zh": "⏳ 操作太频繁了，请等待 {seconds} 秒后再试。",
+    },
     "set_no_announcement": {"en": "Note when arXiv does not announce", "zh": "arXiv 未发布时提醒"},
     "notice_quiet": {
         "en": "📭 arXiv did not announce new papers for {date} (a holiday or a pause). Your next "

@@ -5,13 +5,23 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
-from handlers import admin, browser, digest, search, settings, start, subscriptions
+from handlers import admin, browser, digest, guard, search, settings, start, subscriptions
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg,unused-ignore]
     """Add every command and button handler; unknown commands get a pointer to /help."""
+    # Group -1 runs first: edits, channel posts and floods stop here.
+    application.add_handler(TypeHandler(Update, guard.guard), group=-1)
     commands = {
         "start": start.start,
         "help": start.help_command,

@@ -210,6 +210,10 @@ class FakeBotApi:
         if text.startswith("/"):
             length = len(text.split()[0]) if text.split() else 1
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        if chat_type == "channel":
+            del message["from"]
+            message["sender_chat"] = message["chat"]
+            return self._push({"edited_channel_post" if edited else "channel_post": message})
         return self._push({"edited_message" if edited else "message": message})
 
     def push_callback(

@@ -1,0 +1,59 @@
+"""Floods, edits and channel posts, through the real library and the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.flood import FloodGuard, Verdict
+from storage import chats
+from tests.conftest import RunningBot
+
+
+def test_flood_guard_allows_the_limit_warns_once_then_drops_until_the_window_clears() -> None:
+    now = [0.0]
+    guard = FloodGuard(limit=3, window=10.0, clock=lambda: now[0])
+    assert [guard.check(1) for _ in range(5)] == [
+        Verdict.ALLOW,
+        Verdict.ALLOW,
+        Verdict.ALLOW,
+        Verdict.WARN,
+        Verdict.DROP,
+    ]
+    assert guard.check(2) is Verdict.ALLOW  # another chat is not affected
+    assert guard.retry_in(1) == 10.0
+    now[0] = 10.0
+    assert guard.check(1) is Verdict.ALLOW
+    # Many quiet chats do not pile up in memory.
+    for chat_id in range(20_000):
+        guard.check(1000 + chat_id)
+        now[0] += 0.01
+    assert len(guard._seen) <= 10_001
+
+
+async def test_a_flooding_chat_gets_one_slow_down_and_others_are_served(
+    running_bot: RunningBot,
+) -> None:
+    flooder, other = 601, 602
+    limit = running_bot.application.bot_data["services"].flood.limit
+    for _ in range(limit + 10):
+        running_bot.api.push_message(flooder, "/help")
+    await running_bot.api.wait_for_messages(limit + 1, flooder)
+    running_bot.api.push_message(other, "/help")
+    await running_bot.api.wait_for_messages(1, other)
+    await asyncio.sleep(0.3)
+    replies = [m["text"] for m in running_bot.api.sent(flooder)]
+    assert len(replies) == limit + 1
+    assert sum("Too many requests" in text for text in replies) == 1
+    assert "Too many requests" in replies[-1]
+
+
+async def test_edits_and_channel_posts_are_ignored_quietly(running_bot: RunningBot) -> None:
+    running_bot.api.push_message(603, "/subscribe cs.CV", edited=True)
+    running_bot.api.push_message(-100603, "/start", chat_type="channel")
+    running_bot.api.push_message(-100603, "/subscribe cs.CV", chat_type="channel", edited=True)
+    running_bot.api.push_message(604, "/help")  # a marker: once this is answered, all were seen
+    await running_bot.api.wait_for_messages(1, 604)
+    await asyncio.sleep(0.3)
+    assert running_bot.api.sent(603) == [] and running_bot.api.sent(-100603) == []
+    assert chats.get_chat(running_bot.store, 603) is None
+    assert chats.get_chat(running_bot.store, -100603) is None
