@@ -11,7 +11,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.i18n import t
 from bot.sources.taxonomy import get_taxonomy
-from handlers.common import Context, escape, may_change_settings, register_chat, reply, services
+from handlers.common import (
+    Context,
+    edit,
+    escape,
+    may_change_settings,
+    register_chat,
+    reply,
+    services,
+)
 from storage import chats
 from storage.chats import Chat, Subscription
 
@@ -144,7 +152,7 @@ async def browser_button(update: Update, context: Context) -> None:
                 text, keyboard = archives_view(subscribed, lang, int(back.lstrip("a") or 0))
             else:
                 text, keyboard = categories_view(archive, subscribed, lang, int(back))
-            await query.edit_message_text(text, reply_markup=keyboard)
+            await edit(update, text, reply_markup=keyboard)
             return
         else:
             raise ValueError(query.data)
@@ -153,4 +161,4 @@ async def browser_button(update: Update, context: Context) -> None:
         await query.answer()
         return
     await query.answer()
-    await query.edit_message_text(text, reply_markup=keyboard)
+    await edit(update, text, reply_markup=keyboard)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from telegram import Chat as TgChat
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.i18n import t, ui_language
@@ -44,9 +45,13 @@ def register_chat(update: Update, context: Context) -> Chat:
     )
 
 
+# Bidirectional overrides and isolates in echoed input would flip the rest of our reply's line.
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
 def escape(text: str) -> str:
-    """HTML-escape dynamic text for Telegram's HTML parse mode."""
-    return html.escape(text, quote=False)
+    """HTML-escape dynamic text for Telegram's HTML parse mode, without bidi overrides."""
+    return html.escape(text.translate(_BIDI_CONTROLS), quote=False)
 
 
 async def reply(update: Update, text: str, **kwargs: object) -> None:
@@ -59,6 +64,28 @@ async def reply(update: Update, text: str, **kwargs: object) -> None:
         await message.reply_text(text, **kwargs)  # type: ignore[arg-type]
     else:
         await chat.send_message(text, **kwargs)  # type: ignore[arg-type]
+
+
+async def edit(update: Update, text: str, **kwargs: object) -> None:
+    """Show `text` in place of the message whose button was pressed.
+
+    A press on an old message can find it deleted or too old to edit: the text then comes as a
+    new message. Pressing a button that changes nothing ("not modified") is fine as it is.
+    """
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(text, **kwargs)  # type: ignore[arg-type]
+    except BadRequest as exc:
+        reason = exc.message.lower()
+        if "not modified" in reason:
+            return
+        if "not found" in reason or "can't be edited" in reason:
+            chat = update.effective_chat
+            if chat is not None:
+                await chat.send_message(text, **kwargs)  # type: ignore[arg-type]
+            return
+        raise
 
 
 async def may_change_settings(update: Update, context: Context, chat: Chat) -> bool:

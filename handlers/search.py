@@ -20,7 +20,7 @@ from bot.render.latex import latex_to_text
 from bot.render.telegram import authors_line, telegram_length
 from bot.sources.search import SearchError, SearchHit, SearchPage, parse_query
 from bot.text import cut_text
-from handlers.common import Context, command_args, register_chat, reply, services
+from handlers.common import Context, command_args, edit, register_chat, reply, services
 from storage import chats, papers, searches
 from storage.chats import Chat, Subscription
 
@@ -179,7 +179,7 @@ async def search_button(update: Update, context: Context) -> None:
     page, key = found
     if parts[0] == "sp":
         message, keyboard = results_view(page, key, await _titles(context, chat, page.hits), lang)
-        await query.edit_message_text(message, reply_markup=keyboard)
+        await edit(update, message, reply_markup=keyboard)
     elif parts[0] == "sd" and len(parts) > 3 and parts[3].isdigit():
         index = int(parts[3])
         if index >= len(page.hits):

@@ -15,6 +15,7 @@ from bot.i18n import t
 from handlers.common import (
     Context,
     command_args,
+    edit,
     escape,
     may_change_settings,
     register_chat,
@@ -166,7 +167,7 @@ async def settings_button(update: Update, context: Context) -> None:
     if action in menus and value is None:
         await query.answer()
         text, keyboard = _choices(*menus[action][:2], lang, menus[action][2])
-        await query.edit_message_text(text, reply_markup=keyboard)
+        await edit(update, text, reply_markup=keyboard)
         return
     if action != "menu" and not await may_change_settings(update, context, chat):
         return
@@ -203,4 +204,4 @@ async def settings_button(update: Update, context: Context) -> None:
         return
     await query.answer()
     text, keyboard = settings_view(chat)
-    await query.edit_message_text(text, reply_markup=keyboard)
+    await edit(update, text, reply_markup=keyboard)

@@ -10,6 +10,7 @@ from bot.sources.taxonomy import get_taxonomy
 from handlers.common import (
     Context,
     command_args,
+    edit,
     escape,
     may_change_settings,
     register_chat,
@@ -244,12 +245,12 @@ async def unsubscribe_button(update: Update, context: Context) -> None:
     action = query.data.split(":", 1)[1]
     if action == "all:no":
         await query.answer()
-        await query.edit_message_text(t("cancelled", lang))
+        await edit(update, t("cancelled", lang))
         return
     if action == "all:yes":
         count = chats.clear_subscriptions(store, chat.chat_id)
         await query.answer()
-        await query.edit_message_text(t("unsubscribed", lang, items=str(count)))
+        await edit(update, t("unsubscribed", lang, items=str(count)))
         return
     item = next((i for i in items if action.isdigit() and i.id == int(action)), None)
     if item is None:
@@ -260,4 +261,4 @@ async def unsubscribe_button(update: Update, context: Context) -> None:
         await query.answer(f"✖ {item.value}"[:190])
         items = chats.subscriptions(store, chat.chat_id)
     text, keyboard = _list_view(items, lang)
-    await query.edit_message_text(text, reply_markup=keyboard)
+    await edit(update, text, reply_markup=keyboard)
