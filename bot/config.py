@@ -5,12 +5,15 @@ No other module reads `os.environ`. The names are the operating contract in the 
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+log = logging.getLogger(__name__)
 
 TRANSLATORS = ("google", "libre", "mymemory", "deepl", "none")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -53,6 +56,9 @@ def read_dotenv(path: Path) -> dict[str, str]:
     values: dict[str, str] = {}
     if not path.is_file():
         return values
+    if path.stat().st_mode & 0o077:
+        # It holds the bot token: other users of the machine must not read it.
+        log.warning("%s is readable by other users; run: chmod 600 %s", path, path)
     for raw in path.read_text(encoding="utf-8").splitlines():
         line = raw.strip()
         if not line or line.startswith("#") or "=" not in line:

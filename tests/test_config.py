@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,19 @@ def test_bad_values_name_the_variable(env: dict[str, str], message: str, tmp_pat
 
 def test_read_dotenv_missing_file_is_empty(tmp_path: Path) -> None:
     assert read_dotenv(tmp_path / "nope") == {}
+
+
+def test_a_dotenv_readable_by_others_is_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("TELEGRAM_BOT_TOKEN=123:SECRET\n")
+    dotenv.chmod(0o644)
+    with caplog.at_level(logging.WARNING, logger="bot.config"):
+        assert read_dotenv(dotenv)["TELEGRAM_BOT_TOKEN"] == "123:SECRET"
+    assert "chmod 600" in caplog.text and "SECRET" not in caplog.text
+    caplog.clear()
+    dotenv.chmod(0o600)
+    with caplog.at_level(logging.WARNING, logger="bot.config"):
+        read_dotenv(dotenv)
+    assert caplog.text == ""
