@@ -6,6 +6,7 @@ queue is two hours after its feed was due, so the fetch log's real timestamps li
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -177,3 +178,57 @@ async def test_admins_hear_about_translation_and_delivery_failures(
     ]
     assert alerts.raised(store) == {}
     assert outbox.pending_count(store) == 0
+
+
+async def test_translation_down_the_digest_goes_out_on_time_with_originals_then_recovers(
+    running_bot: RunningBot,
+) -> None:
+    from bot.app import _delivery_tick
+    from bot.config import Settings
+    from bot.translate import TranslationService
+    from storage.translations import SqliteTranslationCache
+    from tests.fakes.translate_server import FakeTranslateServer
+
+    class Context:
+        bot = running_bot.application.bot
+        bot_data = running_bot.application.bot_data
+
+    expected, now = expected_now()
+    services = running_bot.application.bot_data["services"]
+    with FakeTranslateServer() as server:
+        server.mode = "error"
+        services.translator = TranslationService(
+            Settings(translator="google", google_translate_url=server.google_url),
+            SqliteTranslationCache(running_bot.store),
+            attempts=2,
+            backoff=0.01,
+        )
+        for chat_id in (211, 212):
+            add_chat(running_bot, chat_id)
+            chats.update_chat(running_bot.store, chat_id, language="zh-CN")
+        # 212's time comes a minute after 211's (both in UTC).
+        later = now.astimezone(UTC) + timedelta(minutes=1)
+        chats.update_chat(running_bot.store, 212, delivery_time=later.strftime("%H:%M"))
+        # Paused while the real-time tick below runs, so only `push` decides when it is due.
+        chats.update_chat(running_bot.store, 212, paused=True)
+        running_bot.feeds.route("/rss/stat.ML", feed_dated(expected))
+        await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"])
+        assert await push(running_bot, now) == 1
+        received = texts(running_bot, 211)
+        assert len(received) > 1
+        entries = [text for text in received if re.match(r"<b>\d+\. ", text)]
+        assert len(entries) > 1
+        assert all("翻译暂不可用" in text for text in entries)
+        assert not any("译:" in text for text in received)
+        await _delivery_tick(Context())  # type: ignore[arg-type]
+        [alert] = texts(running_bot, ADMIN)
+        assert "translation is down" in alert
+        # The backend is back: failures were not cached, the next digest is translated.
+        server.mode = "ok"
+        chats.update_chat(running_bot.store, 212, paused=False)
+        assert await push(running_bot, later) == 1
+        translated = [t for t in texts(running_bot, 212) if re.match(r"<b>\d+\. ", t)]
+        assert translated and all("译:" in text for text in translated)
+        await _delivery_tick(Context())  # type: ignore[arg-type]
+        assert texts(running_bot, ADMIN)[-1] == "✅ Recovered: translation works again."
+        services.translator.close()
