@@ -21,14 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from bot.schedule import (
     ARXIV_ZONE,
     FEED_READY,
     POLL_WINDOW,
     expected_announcement,
-    local_delivery_moment,
+    time_has_come,
 )
 
 # How late the feed may be before readers hear about it: arXiv's rebuild sometimes runs late,
@@ -110,8 +109,7 @@ def notice_due(
         return None
     if last_queued is not None and last_queued >= state.expected:
         return None
-    local_now = now.astimezone(ZoneInfo(timezone))
-    if local_now < local_delivery_moment(local_now.date(), delivery_time, timezone):
+    if not time_has_come(now, timezone, delivery_time):
         return None
     already = told if told_for == state.expected else None
     if state.status is DayStatus.DELAYED:

@@ -27,6 +27,12 @@ def local_delivery_moment(day: date, delivery_time: str, timezone: str) -> datet
     return moment.astimezone(ZoneInfo("UTC")).astimezone(zone)
 
 
+def time_has_come(now: datetime, timezone: str, delivery_time: str) -> bool:
+    """Whether `delivery_time` has passed today in `timezone` (`now` is timezone-aware)."""
+    local_now = now.astimezone(ZoneInfo(timezone))
+    return local_now >= local_delivery_moment(local_now.date(), delivery_time, timezone)
+
+
 def is_due(
     now: datetime,
     *,
@@ -38,8 +44,7 @@ def is_due(
     """Whether the chat should get the `latest` announcement now (`now` is timezone-aware)."""
     if latest is None or (last_queued is not None and last_queued >= latest):
         return False
-    local_now = now.astimezone(ZoneInfo(timezone))
-    return local_now >= local_delivery_moment(local_now.date(), delivery_time, timezone)
+    return time_has_come(now, timezone, delivery_time)
 
 
 # arXiv announces Sunday to Thursday at 20:00 US Eastern; the RSS feed is rebuilt around midnight

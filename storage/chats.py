@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from datetime import date
 from typing import Any
 
 from bot.models import Interests, Keyword
@@ -209,14 +210,42 @@ def migrate_chat(store: Store, old_id: int, new_id: int) -> None:
             )
 
 
-def deliverable_chats(store: Store) -> list[Chat]:
-    """Chats that receive daily pushes: active, not paused, following something."""
+def delivery_slots(store: Store) -> list[tuple[str, str]]:
+    """The distinct (time zone, delivery time) pairs of chats that receive pushes: a few hundred
+    at most however many chats there are, so the schedule is checked per slot, not per chat."""
     return [
-        _chat(row)
-        for row in store.db.query(
-            """
-            SELECT * FROM chats c WHERE active = 1 AND paused = 0
-            AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = c.chat_id)
-            """
+        (row[0], row[1])
+        for row in store.db.execute(
+            "SELECT DISTINCT timezone, delivery_time FROM chats WHERE active = 1 AND paused = 0"
         )
     ]
+
+
+def deliverable_chats(
+    store: Store,
+    *,
+    slots: Iterable[tuple[str, str]] | None = None,
+    missing: date | None = None,
+) -> list[Chat]:
+    """Chats that receive daily pushes: active, not paused, following something.
+
+    `slots` keeps only chats at those (time zone, delivery time) pairs; `missing` only chats
+    that have not been queued that announcement. (A list, not a stream: the caller writes to
+    these rows while going through them.)
+    """
+    sql = """
+        SELECT * FROM chats c WHERE active = 1 AND paused = 0
+        AND EXISTS (SELECT 1 FROM subscriptions s WHERE s.chat_id = c.chat_id)
+    """
+    params: list[Any] = []
+    if missing is not None:
+        sql += " AND (last_announced IS NULL OR last_announced < ?)"
+        params.append(missing.isoformat())
+    if slots is not None:
+        pairs = list(slots)
+        if not pairs:
+            return []
+        sql += " AND (timezone, delivery_time) IN (VALUES " + ", ".join(["(?, ?)"] * len(pairs))
+        sql += ")"
+        params.extend(value for pair in pairs for value in pair)
+    return [_chat(row) for row in store.db.query(sql, params)]

@@ -247,3 +247,24 @@ def test_outbox_serves_each_chats_head_fairest_first_and_a_retry_holds_its_chat(
         )
     )
     assert "idx_outbox_heads" in plan
+
+
+def test_deliverable_chats_by_slot_and_missing_announcement(store: Store) -> None:
+    for chat_id, zone, at, last in (
+        (1, "UTC", "09:00", None),
+        (2, "UTC", "09:00", "2024-03-26"),
+        (3, "Asia/Shanghai", "08:00", "2024-03-25"),
+        (4, "Asia/Shanghai", "08:00", None),  # follows nothing: never delivered
+    ):
+        chats.ensure_chat(store, chat_id, language="en", timezone=zone, delivery_time=at)
+        chats.update_chat(store, chat_id, last_announced=last)
+        if chat_id != 4:
+            chats.add_subscriptions(store, chat_id, [chats.Subscription("category", "cs.CV")])
+    assert sorted(chats.delivery_slots(store)) == [("Asia/Shanghai", "08:00"), ("UTC", "09:00")]
+    ids = lambda found: sorted(c.chat_id for c in found)  # noqa: E731
+    assert ids(chats.deliverable_chats(store)) == [1, 2, 3]
+    assert ids(chats.deliverable_chats(store, missing=date(2024, 3, 26))) == [1, 3]
+    assert ids(chats.deliverable_chats(store, slots=[("UTC", "09:00")])) == [1, 2]
+    assert chats.deliverable_chats(store, slots=[]) == []
+    chats.update_chat(store, 3, paused=True)
+    assert ids(chats.deliverable_chats(store, missing=date(2024, 3, 27))) == [1, 2]
