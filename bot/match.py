@@ -14,12 +14,14 @@ Rules (DESIGN.md, "The digest"):
 
 from __future__ import annotations
 
+import heapq
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
+from operator import itemgetter
 
 from bot.models import (
     AnnounceType,
@@ -37,6 +39,10 @@ DEFAULT_CAP = 20
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Hyphens and dashes join words ("self-supervised"); treat them as spaces but remember the join.
 _JOINERS = re.compile(r"[-‐‑‒–—/]")
+# Looked up once: enum member access is slow on Python 3.11, and ranking does it per match.
+_KEYWORD, _AUTHOR = ReasonKind.KEYWORD, ReasonKind.AUTHOR
+_REPLACEMENTS = tuple(kind for kind in AnnounceType if kind.is_replacement)
+_CROSS_LISTS = tuple(kind for kind in AnnounceType if kind.is_cross_list)
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"'})
 
 
@@ -178,12 +184,17 @@ class _Prepared:
 
 @lru_cache(maxsize=4096)
 def _prepare(interests: Interests) -> _Prepared:
-    taxonomy = get_taxonomy()
     codes_by_category: dict[str, str] = {}
     for code in sorted(interests.categories):
-        for covered in taxonomy.expand([code]):
+        for covered in _expand(code):
             codes_by_category.setdefault(covered, code)
     return _Prepared(interests, frozenset(codes_by_category), codes_by_category)
+
+
+@lru_cache(maxsize=4096)
+def _expand(code: str) -> frozenset[str]:
+    """One subscribed code's categories; many chats share codes, so this is asked often."""
+    return get_taxonomy().expand([code])
 
 
 def _keyword_reasons(paper: Paper, keywords: Iterable[Keyword]) -> list[Reason]:
@@ -200,10 +211,13 @@ def _keyword_reasons(paper: Paper, keywords: Iterable[Keyword]) -> list[Reason]:
 
 def is_cross_list_for(paper: Paper, interests: Interests) -> bool:
     """A cross-list for this chat: its primary category is not one the chat subscribed to."""
-    prepared = _prepare(interests)
-    if not prepared.categories:
+    return _is_cross(paper, _prepare(interests).categories)
+
+
+def _is_cross(paper: Paper, categories: frozenset[str]) -> bool:
+    if not categories:
         return paper.announce_type.is_cross_list
-    return paper.primary_category not in prepared.categories
+    return paper.primary_category not in categories
 
 
 def match_paper(paper: Paper, interests: Interests) -> tuple[Reason, ...]:
@@ -241,29 +255,29 @@ def match_paper(paper: Paper, interests: Interests) -> tuple[Reason, ...]:
     return (*reasons, *authors)
 
 
-def _rank_key(entry: DigestEntry, interests: Interests, position: int) -> tuple[int, int, int, int]:
-    tiers = []
-    for reason in entry.reasons:
-        if reason.kind is ReasonKind.AUTHOR or (
-            reason.kind is ReasonKind.KEYWORD and reason.where == "title"
-        ):
-            tiers.append(0)
-        elif reason.kind is ReasonKind.KEYWORD:
-            tiers.append(1)
-        else:
-            tiers.append(2)
-    keyword_hits = sum(1 for r in entry.reasons if r.kind is ReasonKind.KEYWORD)
-    paper = entry.paper
-    kind = (1 if is_cross_list_for(paper, interests) else 0) + (
-        2 if paper.announce_type.is_replacement else 0
+def _rank_key(
+    paper: Paper, reasons: tuple[Reason, ...], categories: frozenset[str], position: int
+) -> tuple[int, int, int, int]:
+    # Title hits and followed authors are tier 0, abstract hits 1, categories 2.
+    tier = 2
+    keyword_hits = 0
+    for reason in reasons:
+        if reason.kind is _KEYWORD:
+            keyword_hits += 1
+            tier = 0 if reason.where == "title" else min(tier, 1)
+        elif reason.kind is _AUTHOR:
+            tier = 0
+    kind = (1 if _is_cross(paper, categories) else 0) + (
+        2 if paper.announce_type in _REPLACEMENTS else 0
     )
-    return (min(tiers), -keyword_hits, kind, position)
+    return (tier, -keyword_hits, kind, position)
 
 
 def rank(entries: Sequence[DigestEntry], interests: Interests) -> list[DigestEntry]:
     """Title hits and followed authors, then abstract hits, then category-only; new before
     cross-list before replacement; feed order breaks ties."""
-    keyed = [(_rank_key(e, interests, i), e) for i, e in enumerate(entries)]
+    categories = _prepare(interests).categories
+    keyed = [(_rank_key(e.paper, e.reasons, categories, i), e) for i, e in enumerate(entries)]
     return [entry for _, entry in sorted(keyed, key=lambda pair: pair[0])]
 
 
@@ -280,10 +294,37 @@ def build_digest(
     `sent_versions` is the ledger (arxiv_id → version already sent): a sent paper is left out,
     unless it is a newer version and the chat asked for replacements.
     """
+    return assemble_digest(
+        papers,
+        interests,
+        lambda i: match_paper(papers[i], interests),
+        announced=announced,
+        cap=cap,
+        sent_versions=sent_versions,
+    )
+
+
+def assemble_digest(
+    papers: Sequence[Paper],
+    interests: Interests,
+    reasons: Callable[[int], tuple[Reason, ...]],
+    *,
+    announced: date | None,
+    cap: int = DEFAULT_CAP,
+    sent_versions: Mapping[str, int] | None = None,
+) -> Digest:
+    """`build_digest` for a caller that already knows why each paper matched.
+
+    `reasons(i)` must equal `match_paper(papers[i], interests)`; it is asked lazily, once at
+    most per paper. Papers that cannot match may be left out of `papers` (feed order kept): the
+    batch matcher (bot/match_index.py) passes only its matches, and the ledger, deduplication,
+    ranking and cap stay here, in one place.
+    """
     sent = sent_versions or {}
+    categories = _prepare(interests).categories
     seen: set[str] = set()
-    entries: list[DigestEntry] = []
-    for paper in papers:
+    keyed: list[tuple[tuple[int, int, int, int], Paper, tuple[Reason, ...]]] = []
+    for i, paper in enumerate(papers):
         if paper.arxiv_id in seen:
             continue
         previous = sent.get(paper.arxiv_id)
@@ -291,30 +332,43 @@ def build_digest(
             paper.version <= previous or not interests.include_replacements
         ):
             continue
-        reasons = match_paper(paper, interests)
-        if not reasons:
+        why = reasons(i)
+        if not why:
             continue
         seen.add(paper.arxiv_id)
         if previous is not None and not paper.announce_type.is_replacement:
             # Sent before as an older version: tell the reader this one is new.
             paper = _as_replacement(paper)
-        entries.append(DigestEntry(_relative_to(paper, interests), reasons))
-    ranked = rank(entries, interests)
-    return Digest(announced=announced, entries=tuple(ranked[: max(cap, 0)]), total=len(ranked))
+        # `rank`'s order; the key is the same before `_relative_to`, which keeps the primary
+        # category and whether it is a replacement.
+        keyed.append((_rank_key(paper, why, categories, len(keyed)), paper, why))
+    # Keys are unique (position breaks ties), so the `cap` smallest are the first `cap` of a
+    # sort: only the papers shown become entries, however many matched.
+    best = heapq.nsmallest(max(cap, 0), keyed, key=itemgetter(0))
+    entries = tuple(DigestEntry(_relative_to(paper, categories), why) for _, paper, why in best)
+    return Digest(announced=announced, entries=entries, total=len(keyed))
 
 
-def _relative_to(paper: Paper, interests: Interests) -> Paper:
-    """The announce type as this chat sees it: a cross-list when its primary category is not one
-    the chat follows (the feed's type is relative to everything the bot requested)."""
-    if not interests.categories:
+def _relative_to(paper: Paper, categories: frozenset[str]) -> Paper:
+    """The announce type as a chat following `categories` (expanded) sees it: a cross-list when
+    its primary category is not one the chat follows (the feed's type is relative to everything
+    the bot requested)."""
+    if not categories:
         return paper
-    cross = is_cross_list_for(paper, interests)
-    if cross == paper.announce_type.is_cross_list:
+    cross = paper.primary_category not in categories
+    if cross == (paper.announce_type in _CROSS_LISTS):
         return paper
-    if paper.announce_type.is_replacement:
+    if paper.announce_type in _REPLACEMENTS:
         kind = AnnounceType.REPLACE_CROSS if cross else AnnounceType.REPLACE
     else:
         kind = AnnounceType.CROSS if cross else AnnounceType.NEW
+    return _retyped(paper, kind)
+
+
+@lru_cache(maxsize=8192)
+def _retyped(paper: Paper, kind: AnnounceType) -> Paper:
+    """A copy under another announce type, shared by every chat that sees the paper that way
+    (a copy costs more time and memory than the cache lookup)."""
     return replace(paper, announce_type=kind)
 
 
