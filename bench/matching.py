@@ -56,7 +56,7 @@ from pathlib import Path
 
 from bench.report import figure
 from bot.match import _tokens, build_digest, keyword_tokens, parse_keywords
-from bot.match_index import MatchIndex
+from bot.match_index import AnnouncementIndex
 from bot.models import Digest, Interests, Keyword, Paper
 from bot.sources.rss import parse_feed
 from bot.sources.taxonomy import get_taxonomy
@@ -237,10 +237,13 @@ def _indexed(
     # Start from cold tokenizer caches, as a new announcement would.
     _tokens.cache_clear()
     started = time.perf_counter()
-    index = MatchIndex.build(work.interests.items())
+    index = AnnouncementIndex(papers)
     kept = {}
     for chat_id, digest in index.digests(
-        papers, announced=DAY, caps=work.caps, sent_versions=work.ledgers
+        work.interests.items(),
+        announced=DAY,
+        caps=work.caps,
+        ledger=lambda chat_id, _: work.ledgers.get(chat_id, {}),
     ):
         if chat_id in keep:
             kept[chat_id] = digest

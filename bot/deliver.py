@@ -27,9 +27,9 @@ from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
-from bot.digest import match_chat
 from bot.i18n import t
-from bot.models import Paper
+from bot.match_index import AnnouncementIndex
+from bot.models import Digest
 from bot.notices import (
     AnnouncementState,
     Notice,
@@ -40,7 +40,7 @@ from bot.notices import (
 from bot.render.telegram import render_entry, render_overview
 from bot.schedule import expected_announcement, is_due, time_has_come
 from bot.translate import TranslationService
-from storage import chats, fetchlog, outbox, papers
+from storage import chats, deliveries, fetchlog, outbox, papers
 from storage.chats import Chat
 from storage.database import Store
 from storage.outbox import OutboxMessage
@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 PRIVATE_INTERVAL = 1.0
 GROUP_INTERVAL = 3.0
 MAX_ATTEMPTS = 6
+# Due chats matched per round: subscriptions are read a batch at a time, and the event loop
+# gets a turn between batches.
+PUSH_BATCH = 1000
 # Outbox texts are Telegram HTML by construction, whatever defaults the sending bot has.
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -93,7 +96,7 @@ async def queue_due_digests(store: Store, translator: TranslationService, now: d
         return 0
     slots = [slot for slot in chats.delivery_slots(store) if time_has_come(now, *slot)]
     queued = 0
-    day_papers: list[Paper] | None = None  # loaded once, for the first chat that needs them
+    due: list[Chat] = []
     for chat in chats.deliverable_chats(store, slots=slots, missing=max(wanted)):
         last = _date(chat.last_announced)
         if latest is not None and is_due(
@@ -103,10 +106,7 @@ async def queue_due_digests(store: Store, translator: TranslationService, now: d
             last_queued=last,
             latest=latest,
         ):
-            if day_papers is None:
-                day_papers = papers.announced_papers(store, latest)
-            await _queue_digest(store, translator, chat, latest, day_papers)
-            queued += 1
+            due.append(chat)
             continue
         notice = notice_due(
             now,
@@ -122,6 +122,8 @@ async def queue_due_digests(store: Store, translator: TranslationService, now: d
             text = t(f"notice_{notice.value}", chat.ui_language, date=state.expected.isoformat())
             outbox.enqueue_note(store, chat.chat_id, state.expected, notice.value, text)
             queued += 1
+    if due and latest is not None:
+        queued += await _queue_digests(store, translator, due, latest)
     return queued
 
 
@@ -129,18 +131,42 @@ def _date(value: str | None) -> date | None:
     return datetime.fromisoformat(value).date() if value else None
 
 
+async def _queue_digests(
+    store: Store, translator: TranslationService, due: Sequence[Chat], latest: date
+) -> int:
+    """Match every due chat against the announcement in one pass (bot.match_index) and queue
+    each digest as it comes.
+
+    SQL per digest, whatever the number of papers: the day's papers once, subscriptions once per
+    `PUSH_BATCH` chats, the ledger rows of a chat's matching papers, the translation cache, and
+    one transaction for its messages. Between batches the event loop gets a turn, so commands
+    are answered while 100,000 digests are queued.
+    """
+    index = AnnouncementIndex(papers.announced_papers(store, latest))
+    for start in range(0, len(due), PUSH_BATCH):
+        batch = {chat.chat_id: chat for chat in due[start : start + PUSH_BATCH]}
+        followed = chats.subscriptions_of(store, list(batch))
+        digests = index.digests(
+            (
+                (chat_id, chats.interests_of(chat, followed.get(chat_id, ())))
+                for chat_id, chat in batch.items()
+            ),
+            announced=latest,
+            caps={chat_id: chat.max_papers for chat_id, chat in batch.items()},
+            ledger=lambda chat_id, arxiv_ids: deliveries.delivered_versions(
+                store, chat_id, arxiv_ids
+            ),
+        )
+        for chat_id, digest in digests:
+            await _queue_digest(store, translator, batch[chat_id], latest, digest)
+        await asyncio.sleep(0)
+    return len(due)
+
+
 async def _queue_digest(
-    store: Store,
-    translator: TranslationService,
-    chat: Chat,
-    latest: date,
-    day_papers: Sequence[Paper],
+    store: Store, translator: TranslationService, chat: Chat, latest: date, digest: Digest
 ) -> None:
     """Render the chat's digest of `latest` into outbox messages and queue them atomically."""
-    digest = match_chat(
-        store, chat, announced=latest, unsent_only=True, announced_papers=day_papers
-    )
-    assert digest is not None
     messages: list[OutboxMessage] = []
     if digest.entries:
         texts = await translator.paper_texts(

@@ -5,14 +5,13 @@ The daily push and `/digest` both come through here, so a chat sees the same dig
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from bot.match import build_digest
-from bot.models import Digest, Paper, PaperText
+from bot.models import Digest, PaperText
 from bot.translate import TranslationService
-from storage import chats, deliveries, papers
+from storage import chats, papers
 from storage.chats import Chat
 from storage.database import Store
 
@@ -37,33 +36,22 @@ def match_chat(
     *,
     announced: date | None = None,
     cap: int | None = None,
-    unsent_only: bool = False,
-    announced_papers: Sequence[Paper] | None = None,
 ) -> Digest | None:
-    """The chat's digest of one announcement (the latest stored by default), untranslated.
+    """The chat's whole digest of one announcement (the latest stored by default),
+    untranslated, as `/digest` shows it. None when nothing has been announced yet.
 
-    With `unsent_only`, papers the ledger says the chat already has are left out (the daily
-    push); `/digest` shows the whole digest. None when nothing has been announced yet.
-    `announced_papers` are that announcement's papers when the caller already loaded them (the
-    push loads them once for every chat due).
+    The daily push matches every due chat at once instead (bot.deliver, bot.match_index) and
+    leaves out what the ledger says the chat already has.
     """
     day = announced or papers.latest_announcement(store)
     if day is None:
         return None
     interests = chats.interests_of(chat, chats.subscriptions(store, chat.chat_id))
-    if announced_papers is None:
-        announced_papers = papers.announced_papers(store, day)
-    sent = (
-        deliveries.delivered_versions(store, chat.chat_id, [p.arxiv_id for p in announced_papers])
-        if unsent_only
-        else None
-    )
     return build_digest(
-        announced_papers,
+        papers.announced_papers(store, day),
         interests,
         announced=day,
         cap=chat.max_papers if cap is None else cap,
-        sent_versions=sent,
     )
 
 

@@ -10,7 +10,7 @@ into digest entries, by the same code `build_digest` uses (`assemble_digest`).
 Paper sets are Python ints used as bitsets (bit i = the i-th paper of the announcement): a
 union or intersection over a few thousand papers is one C loop over a few dozen machine words.
 
-The rules are match.py's, restated as set algebra in `_chat_matches` and `_reasons`; the
+The rules are match.py's, restated as set algebra in `_chat_matches` and `_explainer`; the
 property test in tests/test_match_index.py holds the two to identical digests.
 """
 
@@ -69,7 +69,6 @@ class _Announcement:
     """One batch of papers, indexed once; lookups are cached for every chat that repeats them."""
 
     papers: Sequence[Paper]
-    expansions: Mapping[str, frozenset[str]]
     everything: int = 0
     replacements: int = 0
     title_tokens: dict[str, int] = field(default_factory=dict)
@@ -88,11 +87,9 @@ class _Announcement:
     )
 
     @classmethod
-    def index(
-        cls, papers: Sequence[Paper], expansions: Mapping[str, frozenset[str]]
-    ) -> _Announcement:
+    def index(cls, papers: Sequence[Paper]) -> _Announcement:
         """Tokenise every title and abstract once and file each paper under what it contains."""
-        batch = cls(papers, expansions)
+        batch = cls(papers)
         for i, paper in enumerate(papers):
             bit = 1 << i
             batch.everything |= bit
@@ -164,7 +161,7 @@ class _Announcement:
         found = self._codes.get(code)
         if found is None:
             listed = primary = 0
-            for category in self.expansions[code]:
+            for category in _expand(code):
                 listed |= self.categories.get(category, 0)
                 primary |= self.primaries.get(category, 0)
             found = self._codes[code] = (listed, primary)
@@ -192,10 +189,7 @@ class _Announcement:
         found = self._category_reasons.get(key)
         if found is None:
             code = next(
-                code
-                for category in categories
-                for code in codes
-                if category in self.expansions[code]
+                code for category in categories for code in codes if category in _expand(code)
             )
             found = self._category_reasons[key] = (self.reason(ReasonKind.CATEGORY, code),)
         return found
@@ -209,80 +203,55 @@ class _Announcement:
         return found
 
 
-class MatchIndex:
-    """Many chats' interests, ready to be matched against each announcement in one pass.
+class AnnouncementIndex:
+    """One announcement's papers, indexed once, through which every chat's interests are run.
 
-    Build it once from (chat_id, Interests) pairs; `digests` then gives every chat exactly what
-    `build_digest` would, for the cost of indexing the papers plus the work of what is shown.
+    `digests` gives each chat exactly what `build_digest` would, for the cost of indexing the
+    papers once, one lookup per distinct keyword, code and author, a few set operations per chat,
+    and the work of what is shown. Chats stream through it: nothing per chat is kept.
     """
 
-    def __init__(self, chats: Sequence[_Chat], expansions: Mapping[str, frozenset[str]]) -> None:
-        """Use `MatchIndex.build`."""
-        self._chats = chats
-        self._expansions = expansions
-
-    @classmethod
-    def build(cls, items: Iterable[tuple[int, Interests]]) -> MatchIndex:
-        """Index chats' interests; a chat id given twice is a caller's bug and raises ValueError."""
-        expansions: dict[str, frozenset[str]] = {}
-        chats: list[_Chat] = []
-        seen: set[int] = set()
-        for chat_id, interests in items:
-            if chat_id in seen:
-                raise ValueError(f"chat {chat_id} given twice")
-            seen.add(chat_id)
-            # match.py resolves a category to the first subscribed code, in sorted order.
-            codes = tuple(sorted(interests.categories))
-            for code in codes:
-                if code not in expansions:
-                    expansions[code] = _expand(code)
-            chats.append(_Chat(chat_id, interests, codes))
-        return cls(chats, expansions)
-
-    def __len__(self) -> int:
-        """The number of chats indexed."""
-        return len(self._chats)
-
-    def match_all(self, papers: Sequence[Paper]) -> dict[int, list[Paper]]:
-        """For each chat with at least one match, the papers `match_paper` accepts, feed order."""
-        batch = _Announcement.index(papers, self._expansions)
-        found: dict[int, list[Paper]] = {}
-        for chat in self._chats:
-            matches = _chat_matches(chat, batch).papers
-            if matches:
-                found[chat.chat_id] = [papers[i] for i in _positions(matches)]
-        return found
+    def __init__(self, papers: Sequence[Paper]) -> None:
+        self.papers = tuple(papers)
+        self._batch = _Announcement.index(self.papers)
 
     def digests(
         self,
-        papers: Sequence[Paper],
+        chats: Iterable[tuple[int, Interests]],
         *,
         announced: date | None,
         caps: Mapping[int, int] | int = DEFAULT_CAP,
-        sent_versions: Mapping[int, Mapping[str, int]] | None = None,
+        ledger: Callable[[int, Sequence[str]], Mapping[str, int]] | None = None,
     ) -> Iterator[tuple[int, Digest]]:
-        """Every indexed chat's digest, equal to `build_digest(papers, interests, ...)` for it,
-        as (chat_id, digest) in the order the chats were given.
+        """Each chat's digest, equal to `build_digest(papers, interests, ...)` for it, as
+        (chat_id, digest) in the order the chats come.
 
         Chats without a match get an empty Digest (as `build_digest` gives them), so every chat
-        is answered. `caps` is one cap for all or per chat (DEFAULT_CAP when missing);
-        `sent_versions` is each chat's ledger. A generator, so a caller that queues each digest
+        is answered. `caps` is one cap for all or per chat (DEFAULT_CAP when missing).
+        `ledger(chat_id, arxiv_ids)` is the chat's ledger (arxiv_id → version sent) for its
+        matching papers, asked only for chats with a match: the push's one ledger query per
+        digest, whatever the number of papers. A generator, so a caller that queues each digest
         as it comes holds one at a time, not 100,000.
         """
-        batch = _Announcement.index(papers, self._expansions)
+        batch, papers = self._batch, self.papers
         nothing = Digest(announced=announced, entries=(), total=0)
-        for chat in self._chats:
+        for chat_id, interests in chats:
+            # match.py resolves a category to the first subscribed code, in sorted order.
+            chat = _Chat(chat_id, interests, tuple(sorted(interests.categories)))
             matched = _chat_matches(chat, batch)
             if not matched.papers:
-                yield chat.chat_id, nothing
+                yield chat_id, nothing
                 continue
-            cap = caps if isinstance(caps, int) else caps.get(chat.chat_id, DEFAULT_CAP)
-            sent = None if sent_versions is None else sent_versions.get(chat.chat_id)
+            cap = caps if isinstance(caps, int) else caps.get(chat_id, DEFAULT_CAP)
+            sent = None
+            if ledger is not None:
+                ids = list(dict.fromkeys(papers[i].arxiv_id for i in _positions(matched.papers)))
+                sent = ledger(chat_id, ids) or None
             candidates = _could_be_shown(chat, batch, matched, cap, sent)
             positions = _positions(candidates)
             digest = assemble_digest(
                 [papers[i] for i in positions],
-                chat.interests,
+                interests,
                 _explainer(chat, batch, matched, positions),
                 announced=announced,
                 cap=cap,
@@ -292,7 +261,7 @@ class MatchIndex:
                 # The matches left out rank below `cap` others: they count, unseen.
                 left_out = matched.papers.bit_count() - candidates.bit_count()
                 digest = replace(digest, total=digest.total + left_out)
-            yield chat.chat_id, digest
+            yield chat_id, digest
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,14 +8,14 @@ shortcuts the index takes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.match import build_digest, parse_keywords
-from bot.match_index import MatchIndex
+from bot.match_index import AnnouncementIndex
 from bot.models import AnnounceType, Interests, Paper
 
 DAY = date(2026, 11, 20)
@@ -78,10 +78,21 @@ chats = st.lists(
 def test_every_digest_equals_build_digest(
     announced: list[Paper], generated: list[tuple[Interests, int, dict[str, int] | None]]
 ) -> None:
-    index = MatchIndex.build((chat_id, chat[0]) for chat_id, chat in enumerate(generated))
     caps = {chat_id: chat[1] for chat_id, chat in enumerate(generated)}
     ledgers = {chat_id: chat[2] for chat_id, chat in enumerate(generated) if chat[2] is not None}
-    found = dict(index.digests(announced, announced=DAY, caps=caps, sent_versions=ledgers))
+
+    def ledger(chat_id: int, arxiv_ids: Sequence[str]) -> dict[str, int]:
+        # What storage answers: the ledger's rows for the papers asked about.
+        return {k: v for k, v in ledgers.get(chat_id, {}).items() if k in arxiv_ids}
+
+    found = dict(
+        AnnouncementIndex(announced).digests(
+            ((chat_id, chat[0]) for chat_id, chat in enumerate(generated)),
+            announced=DAY,
+            caps=caps,
+            ledger=ledger,
+        )
+    )
     assert list(found) == list(range(len(generated)))
     for chat_id, (wanted, cap, ledger) in enumerate(generated):
         expected = build_digest(announced, wanted, announced=DAY, cap=cap, sent_versions=ledger)
@@ -110,8 +121,8 @@ def test_a_category_chat_gets_the_first_of_each_kind_up_to_its_cap_and_counts_th
         *(_paper(i, ("q-bio.NC",), authors=("Grace Hopper",)) for i in range(61, 66)),
     ]
     wanted = Interests(categories=frozenset({"cs.LG"}), authors=("G. Hopper",))
-    index = MatchIndex.build([(7, wanted)])
-    (chat_id, digest), *rest = index.digests(announced, announced=DAY, caps=10)
+    index = AnnouncementIndex(announced)
+    (chat_id, digest), *rest = index.digests([(7, wanted)], announced=DAY, caps=10)
     assert chat_id == 7 and not rest
     assert digest == build_digest(announced, wanted, announced=DAY, cap=10)
     assert [e.paper.arxiv_id for e in digest.entries] == [
@@ -121,13 +132,16 @@ def test_a_category_chat_gets_the_first_of_each_kind_up_to_its_cap_and_counts_th
     assert digest.total == 65
 
 
-def test_chats_without_a_match_get_an_empty_digest() -> None:
-    index = MatchIndex.build([(1, Interests(categories=frozenset({"astro-ph"})))])
-    assert dict(index.digests([_paper(1, ("cs.LG",))], announced=DAY)) == {
-        1: build_digest([_paper(1, ("cs.LG",))], Interests(), announced=DAY)
-    }
+def test_chats_without_a_match_get_an_empty_digest_and_no_ledger_lookup() -> None:
+    asked: list[int] = []
 
+    def ledger(chat_id: int, arxiv_ids: Sequence[str]) -> dict[str, int]:
+        asked.append(chat_id)
+        return {}
 
-def test_a_chat_given_twice_is_refused() -> None:
-    with pytest.raises(ValueError, match="chat 3"):
-        MatchIndex.build([(3, Interests()), (3, Interests())])
+    index = AnnouncementIndex([_paper(1, ("cs.LG",))])
+    chats = [(1, Interests(categories=frozenset({"astro-ph"}))), (2, Interests(frozenset({"cs"})))]
+    found = dict(index.digests(chats, announced=DAY, ledger=ledger))
+    assert found[1] == build_digest(index.papers, chats[0][1], announced=DAY)
+    assert found[1].total == 0 and found[2].total == 1
+    assert asked == [2]
