@@ -23,7 +23,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import deep_translator.deepl
@@ -50,10 +50,29 @@ log = logging.getLogger(__name__)
 
 BACKENDS = ("google", "libre", "mymemory", "deepl", "none")
 SOURCE_LANGUAGE = "en"
-# Characters per request. Google's page accepts < 5000 but has rejected texts near 1800;
-# LibreTranslate and DeepL (through deep-translator) put the text in the URL query string, so
-# stay well under common URL limits; MyMemory refuses 500 characters and more.
-REQUEST_LIMITS = {"google": 1500, "libre": 1500, "mymemory": 450, "deepl": 1500}
+
+
+@dataclass(frozen=True)
+class RequestSize:
+    """Characters per request: a text longer than `text` is cut at sentence boundaries (a size
+    the service is known to take); several texts are packed into one request up to `packed`,
+    which is tried first and given up for `text` if the service refuses it."""
+
+    text: int
+    packed: int
+
+
+# Google's page accepts < 5000 characters but has rejected single texts near 1800: texts are
+# cut at 1500 and packed up to 4500, so a day's papers (title, abstract and summary are about
+# 1,600 characters) take about one request per three papers. LibreTranslate and DeepL (through
+# deep-translator) put the text in the URL query string, so stay well under common URL limits;
+# MyMemory refuses 500 characters and more.
+REQUEST_SIZES = {
+    "google": RequestSize(text=1500, packed=4500),
+    "libre": RequestSize(text=1500, packed=1500),
+    "mymemory": RequestSize(text=450, packed=450),
+    "deepl": RequestSize(text=1500, packed=1500),
+}
 # Beyond this many texts a batch gains little and a marker mismatch costs more requests.
 MAX_BATCH_TEXTS = 40
 
@@ -528,14 +547,18 @@ class TranslationService:
         self.failures = 0
         self.batch_fallbacks = 0
         self.llm_requests = 0
+        # Lowered to the text size when the service refuses a packed request; kept until restart.
+        self._packed_limit: int | None = None
+        self.packing_fallbacks = 0
         # Why the backend was last given up on, until a later run gets translations through:
         # the admins' "translation is down" alert reads it.
         self.outage: str | None = None
 
     @property
-    def request_limit(self) -> int:
-        """Characters per request for this backend."""
-        return REQUEST_LIMITS.get(self.backend, 1500)
+    def request_size(self) -> RequestSize:
+        """Characters per request for this backend, as far as it has been found to accept."""
+        size = REQUEST_SIZES.get(self.backend, RequestSize(1500, 1500))
+        return replace(size, packed=min(size.packed, self._packed_limit or size.packed))
 
     @property
     def llm_configured(self) -> bool:
@@ -626,18 +649,18 @@ class TranslationService:
             log.warning("not translating %d texts: %s", len(texts), exc)
             return dict.fromkeys(texts)
         run = _Run(language, code)
-        limit = self.request_limit
+        size = self.request_size
         jobs: list[_Job] = []
         for text in texts:
             masked = mask(normalize_space(text))
-            segments = [_Segment(chunk) for chunk in split_for_requests(masked.text, limit)]
+            segments = [_Segment(chunk) for chunk in split_for_requests(masked.text, size.text)]
             for segment in segments:
                 if not _needs_translation(segment.text):
                     segment.translation = segment.text
             jobs.append(_Job(text, masked, segments))
         pending = [s for job in jobs for s in job.segments if s.translation is None]
-        batches = _pack(pending, limit)
-        await asyncio.gather(*(self._translate_batch(run, batch) for batch in batches))
+        batches = _pack(pending, size.packed)
+        await asyncio.gather(*(self._translate_batch(run, batch, size) for batch in batches))
         if run.given_up:
             self.outage = run.reason or "gave up"
             log.warning(
@@ -675,11 +698,26 @@ class TranslationService:
             )
         return results
 
-    async def _translate_batch(self, run: _Run, batch: list[_Segment]) -> None:
+    async def _translate_batch(self, run: _Run, batch: list[_Segment], size: RequestSize) -> None:
         if len(batch) == 1:
             batch[0].translation = await self._translate_one(run, batch[0].text)
             return
-        answer = await self._request(run, join_batch([s.text for s in batch]))
+        text = join_batch([s.text for s in batch])
+        # Longer than the service is known to take: one try, and if it fails the same texts
+        # go again in requests of the known size (retries and give-up apply to those).
+        probe = len(text) > size.text
+        answer = await self._request(run, text, probe=probe)
+        if answer is None and probe and not run.given_up:
+            self._refused_packing(len(text), size)
+            smaller = replace(size, packed=size.text)
+            await asyncio.gather(
+                *(self._translate_batch(run, part, smaller) for part in _pack(batch, size.text))
+            )
+            if run.given_up:
+                # The smaller requests failed too: the service was down, it did not refuse
+                # the size. Pack again once it is back.
+                self._packed_limit = None
+            return
         parts = split_batch(answer, len(batch)) if answer is not None else None
         if parts is None and run.given_up:
             return
@@ -701,11 +739,26 @@ class TranslationService:
             return None
         return answer.strip()
 
-    async def _request(self, run: _Run, text: str) -> str | None:
+    def _refused_packing(self, length: int, size: RequestSize) -> None:
+        """A packed request failed: pack no more than the known size until restart (a
+        transient failure costs the saving until then, a refusal repeated every run costs a
+        request each time)."""
+        self.packing_fallbacks += 1
+        if self._packed_limit is None or self._packed_limit > size.text:
+            self._packed_limit = size.text
+            log.warning(
+                "%s failed a %d-character request; packing at most %d characters from now on",
+                self.backend,
+                length,
+                size.text,
+            )
+
+    async def _request(self, run: _Run, text: str, *, probe: bool = False) -> str | None:
         """One backend request with backoff; None when it failed or the run has given up.
 
         A rate limit or transient error pauses every request of the run (not only this one),
-        and `attempts` failures in a row across the run mean the backend is down: give up.
+        and `attempts` failures in a row across the run mean the backend is down: give up. A
+        `probe` is tried once and its failure counts for nothing: the caller has a fallback.
         """
         loop = asyncio.get_running_loop()
         for attempt in range(self.attempts):
@@ -713,12 +766,15 @@ class TranslationService:
             if pause > 0:
                 await self._sleep(pause)
             try:
-                answer = await self._in_thread(run, text)
+                answer = await self._in_thread(run, text, probe=probe)
             except _Skipped:
-                run.skipped += 1
+                run.skipped += not probe
                 return None
             except Exception as exc:
                 kind = _classify(exc)
+                if probe:
+                    log.debug("packed translation request failed: %s", _describe(exc))
+                    return None
                 if kind == _PERMANENT:
                     log.debug("translation request failed: %s", _describe(exc))
                     return None
@@ -734,12 +790,13 @@ class TranslationService:
             return answer
         return None
 
-    async def _in_thread(self, run: _Run, text: str) -> str:
+    async def _in_thread(self, run: _Run, text: str, *, probe: bool = False) -> str:
         loop = asyncio.get_running_loop()
         semaphore = self._loop_semaphore(loop)
         await semaphore.acquire()
-        # Checked after the wait: requests queued behind a failing one are not sent at all.
-        if run.given_up:
+        # Checked after the wait: requests queued behind a failing one are not sent at all,
+        # nor packed ones after a packed one failed.
+        if run.given_up or (probe and len(text) > self.request_size.packed):
             semaphore.release()
             raise _Skipped()
 

@@ -20,7 +20,7 @@ from deep_translator.constants import BASE_URLS
 from bot.config import Settings
 from bot.models import Paper
 from bot.translate import (
-    REQUEST_LIMITS,
+    REQUEST_SIZES,
     MemoryTranslationCache,
     TranslationService,
     UnsupportedLanguage,
@@ -244,7 +244,7 @@ async def test_short_texts_are_batched_and_mapped_back(
     result = await service.translate(texts, "zh-CN")
     assert result == {t: T + t for t in texts}
     assert server.count() <= 3  # instead of 60
-    assert all(r.length <= REQUEST_LIMITS["google"] for r in server.requests)
+    assert all(r.length <= REQUEST_SIZES["google"].packed for r in server.requests)
     assert service.batch_fallbacks == 0
 
 
@@ -306,14 +306,15 @@ async def test_long_text_is_split_under_the_limit_and_reassembled_in_order(
     result = await service.translate([text], "zh-CN")
     translated = result[text]
     assert translated is not None
-    limit = REQUEST_LIMITS["google"]
+    limit = REQUEST_SIZES["google"].packed
     assert server.count() >= len(text) // limit
     assert all(r.length <= limit for r in server.requests)
     # Every sentence came back once, in order, with its math restored.
     found = [int(n) for n in re.findall(r"Sentence (\d{3})", translated)]
     assert found == list(range(110))
     assert all(f"$x_{{{i}}}$" in translated for i in range(110))
-    assert translated.count(T) == server.count()
+    # One translated part per piece the text was cut into, however the pieces were packed.
+    assert translated.count(T) == sum(r.text.count("[[") or 1 for r in server.requests)
 
 
 def test_split_for_requests_prefers_sentences_then_words() -> None:
@@ -398,9 +399,10 @@ async def test_backend_down_gives_up_and_papers_keep_originals(
         assert text.title == " ".join(paper.title.split())
         assert text.abstract == " ".join(paper.abstract.split())
         assert text.summary == text.summary_original
-    # Three failures in a row end the run, plus what the other worker already had under way;
-    # the remaining requests are never sent.
-    assert server.count() <= 3 + 1
+    # Three failures in a row end the run, plus what the other worker already had under way,
+    # plus the one try of a packed request each worker made first; the remaining requests are
+    # never sent.
+    assert server.count() <= 3 + 1 + 2
     assert len([r for r in caplog.records if "gave up" in r.getMessage()]) == 1
     # The admins' alert reads this until a later run gets translations through.
     assert service.outage is not None and "3 failures in a row" in service.outage
@@ -452,8 +454,8 @@ async def test_concurrency_is_bounded_by_max_workers(
 ) -> None:
     server.latency = 0.05
     service = make_service(max_workers=3)
-    # Each text is too long to share a request, so there are many requests to run at once.
-    texts = [f"Paper {i}: " + "many words in a long abstract " * 45 for i in range(12)]
+    # Each text fills a request of its own, so there are many requests to run at once.
+    texts = [f"Paper {i}: " + "many words in a long abstract " * 146 for i in range(12)]
     result = await service.translate(texts, "zh-CN")
     assert all(value is not None for value in result.values())
     assert server.count() == 12
@@ -469,14 +471,49 @@ async def test_paper_texts_batch_titles_abstracts_and_summaries(
     papers = fixture_papers(20)
     service = make_service()
     texts = await service.paper_texts(papers, "zh-CN")
-    naive = 3 * len(papers)
-    assert server.count() < naive / 2, f"{server.count()} requests for {len(papers)} papers"
+    # Titles, abstracts and summaries packed several papers to a request (naive: 3 a paper).
+    assert server.count() <= len(papers) / 2, f"{server.count()} requests for {len(papers)} papers"
+    assert max(r.length for r in server.requests) > REQUEST_SIZES["google"].text
     for paper in papers:
         text = texts[paper.arxiv_id]
         assert text.translated and text.language == "zh-CN"
         assert text.title.startswith(T)
         assert text.summary.startswith(T)
         assert text.summary_original.rstrip("…") in " ".join(paper.abstract.split())
+
+
+async def test_a_service_refusing_long_requests_gets_the_known_size_from_then_on(
+    server: FakeTranslateServer, make_service: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.max_length = 1800  # Google's page has refused texts near this length
+    service = make_service(sleep=Sleeps(), max_workers=2)
+    papers = fixture_papers(12)
+    with caplog.at_level(logging.WARNING, logger="bot.translate"):
+        texts = await service.paper_texts(papers, "zh-CN")
+    assert all(texts[p.arxiv_id].translated for p in papers)
+    refused = [r for r in server.requests if r.length > 1800]
+    # One packed try per worker at most, then requests of the known size only.
+    assert 1 <= len(refused) <= 2 and service.packing_fallbacks >= len(refused)
+    assert len([r for r in caplog.records if "packing at most 1500" in r.getMessage()]) == 1
+    assert service.outage is None
+    server.reset()
+    server.max_length = 1800
+    await service.paper_texts(fixture_papers(20)[12:], "zh-CN")
+    assert server.requests and all(r.length <= 1500 for r in server.requests)
+
+
+async def test_a_backend_that_was_down_gets_packed_requests_again_once_back(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    server.mode = "error"
+    service = make_service(sleep=Sleeps(), attempts=2, max_workers=1)
+    down = await service.paper_texts(fixture_papers(6), "zh-CN")
+    assert not any(text.translated for text in down.values())
+    server.reset()
+    back = await service.paper_texts(fixture_papers(6), "zh-CN")
+    assert all(text.translated for text in back.values())
+    # The failures were the service being down, not refusing the size: packing resumes.
+    assert max(r.length for r in server.requests) > REQUEST_SIZES["google"].text
 
 
 async def test_llm_summary_is_used_and_cached(

@@ -27,6 +27,8 @@ Switches (plain attributes, change them at any time):
   and placeholders come back as `【 [3] 】`-like variants with full-width brackets and spaces).
 - `fail_next(n, status=429)`: the next n translation requests answer `status`.
 - `latency`: seconds every translation request waits before answering (a slow backend).
+- `max_length`: requests with a longer text answer HTTP 413, as a service that refuses long
+  texts does (None: no limit).
 - `llm_reply`: the LLM's answer (None: `LLM: <title>`); `llm_status`: its HTTP status.
 
 Records: `requests` (one `RecordedRequest` per translation request, failures included),
@@ -84,6 +86,7 @@ class FakeTranslateServer:
         self.prefix = "译:"
         self.mode = "ok"
         self.latency = 0.0
+        self.max_length: int | None = None
         self.llm_reply: str | None = None
         self.llm_status = 200
         self.requests: list[RecordedRequest] = []
@@ -172,6 +175,7 @@ class FakeTranslateServer:
             self.max_in_flight = 0
         self.mode = "ok"
         self.latency = 0.0
+        self.max_length = None
         self.llm_reply = None
         self.llm_status = 200
 
@@ -197,6 +201,8 @@ class FakeTranslateServer:
             self._stopped.wait(self.latency)
         if failure is not None:
             return failure
+        if self.max_length is not None and len(record.text) > self.max_length:
+            return 413
         return 500 if self.mode == "error" else None
 
     def _end(self) -> None:
