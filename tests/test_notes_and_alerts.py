@@ -6,6 +6,7 @@ queue is two hours after its feed was due, so the fetch log's real timestamps li
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -232,3 +233,45 @@ async def test_translation_down_the_digest_goes_out_on_time_with_originals_then_
         await _delivery_tick(Context())  # type: ignore[arg-type]
         assert texts(running_bot, ADMIN)[-1] == "✅ Recovered: translation works again."
         services.translator.close()
+
+
+async def test_the_token_never_reaches_status_alerts_or_stored_errors(
+    running_bot: RunningBot,
+) -> None:
+    from bot.app import _delivery_tick
+    from tests.test_bot_subscriptions import ask
+
+    class Context:
+        bot = running_bot.application.bot
+        bot_data = running_bot.application.bot_data
+
+    token = running_bot.settings.telegram_bot_token
+    expected, now = expected_now()
+    add_chat(running_bot, 208)
+    # Fetching fails until the admins are paged, then the announcement arrives...
+    running_bot.feeds.route("/rss/stat.ML", b"busy", status=503)
+    for _ in range(FETCH_ERRORS):
+        await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"], retries=0)
+    await _delivery_tick(Context())  # type: ignore[arg-type]
+    running_bot.feeds.route("/rss/stat.ML", feed_dated(expected))
+    await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"])
+    # ...and Telegram drops connections mid-request while the digest goes out.
+    running_bot.api.faults = ["reset", "reset"]
+    assert await push(running_bot, now) == 1
+    for _ in range(20):
+        if not outbox.pending_count(running_bot.store):
+            break
+        await asyncio.sleep(0.2)  # the retry's backoff
+        await drain_outbox(running_bot.application.bot, running_bot.store, limits=FAST, budget=10)
+    assert running_bot.api.faults == [] and not outbox.pending_count(running_bot.store)
+    status = await ask(running_bot, "/status", chat_id=ADMIN)
+    assert "stat.ML" in status["text"] or "2" in status["text"]
+    assert texts(running_bot, 208), "the digest arrived once the connection held"
+    shown = [m["text"] for m in running_bot.api.sent()]
+    stored = [
+        str(value)
+        for table, column in (("outbox", "error"), ("fetch_log", "error"), ("alerts", "detail"))
+        for (value,) in running_bot.store.db.execute(f"SELECT {column} FROM {table}")
+    ]
+    assert any("503" in text for text in shown)  # the alert and /status say what failed
+    assert not [text for text in [*shown, *stored] if token in text or "/bot" in text]

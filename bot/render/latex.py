@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 
 from pylatexenc.latex2text import LatexNodes2Text
 
@@ -36,8 +37,14 @@ def _scripts_in_math(text: str) -> str:
     return "".join(_SCRIPT.sub(_script, part) if part.startswith("$") else part for part in parts)
 
 
+@lru_cache(maxsize=16384)
 def latex_to_text(text: str) -> str:
-    """Readable Unicode for LaTeX-laden text; falls back to the input when it cannot parse it."""
+    """Readable Unicode for LaTeX-laden text; falls back to the input when it cannot parse it.
+
+    Cached: converting an abstract takes milliseconds, and the push renders the same paper for
+    every chat that gets it (a day's titles, abstracts and summaries, original and translated,
+    fit in the cache).
+    """
     if not _NEEDS_LATEX.search(text):
         return text
     prepared = _scripts_in_math(text)
