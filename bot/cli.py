@@ -135,6 +135,9 @@ async def _fetch(settings: Settings, args: argparse.Namespace) -> int:
     if report.status == "not-modified":
         print("feed not modified since the last fetch (HTTP 304): nothing new")
         return 0
+    if report.status == "lagging":
+        print("arXiv's feeds do not agree on the announcement date yet: nothing stored, try later")
+        return 0
     if report.status == "empty":
         print("arXiv made no announcement (empty feed): nothing stored")
         return 0

@@ -1,4 +1,4 @@
-"""Fetch → store: one request for every subscribed category, stored as one announcement.
+"""Fetch → store: as few requests as arXiv's feeds allow, stored as one announcement.
 
 The feed lists each paper once, with an announce type relative to the whole request. Stored
 listings say, per requested code, whether the paper is new there or a cross-list, so `/status`
@@ -7,23 +7,31 @@ can count "cs.CV: 132 announced" and matching can ask for one category's papers.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 import httpx
 
 from bot.config import Settings
-from bot.models import AnnounceType, Feed
-from bot.sources.fetch import FetchError, FetchState, feed_url, fetch_feed
-from bot.sources.rss import FeedError
+from bot.models import AnnounceType, Feed, Paper
+from bot.sources.fetch import FetchError, FetchResult, FetchState, feed_url, fetch_feed
+from bot.sources.rss import FEED_ITEM_CAP, FeedError
 from bot.sources.taxonomy import get_taxonomy
 from storage import fetchlog, papers
 from storage.clock import utc_now
 from storage.database import Store
 
 log = logging.getLogger(__name__)
+
+# Feeds are planned to hold at most this many items, leaving room under arXiv's cap for a day
+# busier than the last.
+PLANNED_ITEMS = 1500
+# arXiv's terms of use: one request every 3 seconds.
+ARXIV_SPACING = 3.0
 
 
 def listings(feed: Feed, requested: Sequence[str]) -> list[tuple[str, str, AnnounceType]]:
@@ -60,6 +68,7 @@ class FetchReport:
     items: int = 0
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     error: str | None = None
+    feeds: int = 1  # feed requests made (more than one when arXiv's item cap split the fetch)
 
     @property
     def is_new_announcement(self) -> bool:
@@ -71,6 +80,75 @@ class FetchReport:
         )
 
 
+def plan_feeds(
+    requested: Sequence[str], expected: Mapping[str, int], budget: int = PLANNED_ITEMS
+) -> list[tuple[str, ...]]:
+    """The codes grouped into as few feeds as arXiv's item cap allows.
+
+    `expected` is how many items each code listed in the last announcement (unknown: 0, so a
+    new bot asks for everything at once and splits only if the feed comes back full). Codes are
+    taken in sorted order, first fit, so the URLs stay the same from poll to poll and their
+    validators keep answering 304; a code expected over `budget` alone gets a feed of its own.
+    """
+    groups: list[tuple[str, ...]] = []
+    current: list[str] = []
+    size = 0
+    for code in sorted(set(requested)):
+        count = expected.get(code, 0)
+        if current and size + count > budget:
+            groups.append(tuple(current))
+            current, size = [], 0
+        current.append(code)
+        size += count
+    if current:
+        groups.append(tuple(current))
+    return groups
+
+
+def split_feed(codes: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """A feed that came back full, as smaller ones: two halves, or a lone archive as its
+    categories; a lone category cannot be split (empty list)."""
+    if len(codes) > 1:
+        middle = len(codes) // 2
+        return [codes[:middle], codes[middle:]]
+    taxonomy = get_taxonomy()
+    if taxonomy.is_archive(codes[0]):
+        members = taxonomy.categories_in(codes[0])
+        if len(members) > 1:
+            return split_feed(tuple(members))
+    return []
+
+
+def merge_feeds(feeds: Sequence[Feed]) -> tuple[Paper, ...]:
+    """One announcement from several feeds: each paper once, as the feed where its primary
+    category was requested lists it, in arXiv's order (new, cross-lists, replacements)."""
+    chosen: dict[str, Paper] = {}
+    for feed in feeds:
+        for paper in feed.papers:
+            held = chosen.get(paper.arxiv_id)
+            if held is None or (
+                held.announce_type.is_cross_list and not paper.announce_type.is_cross_list
+            ):
+                chosen[paper.arxiv_id] = paper
+    return tuple(
+        sorted(
+            chosen.values(),
+            key=lambda p: (p.announce_type.is_replacement, p.announce_type.is_cross_list),
+        )
+    )
+
+
+@dataclass
+class _Fetched:
+    """One feed request that got an answer."""
+
+    codes: tuple[str, ...]
+    url: str
+    started: str
+    result: FetchResult
+    announced: date | None  # the feed's date; for a 304, the date of the response it repeats
+
+
 async def fetch_and_store(
     settings: Settings,
     store: Store,
@@ -78,83 +156,157 @@ async def fetch_and_store(
     *,
     client: httpx.AsyncClient | None = None,
     retries: int = 3,
+    spacing: float = ARXIV_SPACING,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> FetchReport:
-    """Fetch the combined feed for `categories` (conditional GET) and store its announcement.
+    """Fetch the announcement for `categories` (conditional GET) and store it.
 
-    Every attempt is logged in the fetch log; a failed or malformed fetch stores no papers.
+    One feed for every category when arXiv's 2,000-item cap allows (`plan_feeds` sizes the
+    feeds from the last announcement; a feed that comes back full is split and asked again),
+    `spacing` seconds apart as arXiv's terms ask. The announcement is stored only when every
+    feed carries the same date, in one transaction: a feed not yet rebuilt would otherwise
+    make chats miss its papers for good. Every request is logged in the fetch log; a failed or
+    malformed fetch stores nothing.
     """
     requested = sorted(set(categories))
-    url = feed_url(settings.arxiv_rss_url, requested)
-    started = utc_now()
+    base = settings.arxiv_rss_url
     previous = papers.latest_announcement(store)
-    etag, last_modified = fetchlog.validators(store, url)
-    try:
-        result = await fetch_feed(
-            settings.arxiv_rss_url,
-            requested,
-            FetchState(etag=etag, last_modified=last_modified),
-            client=client,
-            retries=retries,
-        )
-    except (FetchError, FeedError) as exc:
-        status_code = exc.status if isinstance(exc, FetchError) else None
-        log.warning("fetching %s failed: %s", url, exc)
-        fetchlog.record_fetch(
-            store,
-            url=url,
-            categories=requested,
-            started_at=started,
-            status="error",
-            http_status=status_code,
-            error=str(exc),
-        )
-        return FetchReport(url=url, status="error", previous=previous, error=str(exc))
-    if result.feed is None:
-        fetchlog.record_fetch(
-            store,
-            url=url,
-            categories=requested,
-            started_at=started,
-            status="not-modified",
-            http_status=result.status,
-            etag=result.etag or etag,
-            last_modified=result.last_modified or last_modified,
-        )
-        return FetchReport(url=url, status="not-modified", previous=previous)
-    feed = result.feed
-    if not feed.is_announcement or feed.announced is None:
-        fetchlog.record_fetch(
-            store,
-            url=url,
-            categories=requested,
-            started_at=started,
-            status="empty",
-            http_status=result.status,
-            etag=result.etag,
-            last_modified=result.last_modified,
-            announced=feed.announced,
-        )
-        fetchlog.mark_categories_fetched(store, requested, None)
-        return FetchReport(url=url, status="empty", announced=feed.announced, previous=previous)
-    papers.save_announcement(store, feed.announced, feed.papers, listings(feed, requested))
-    fetchlog.record_fetch(
-        store,
-        url=url,
-        categories=requested,
-        started_at=started,
-        status="ok",
-        http_status=result.status,
-        etag=result.etag,
-        last_modified=result.last_modified,
-        announced=feed.announced,
-        items=len(feed.papers),
+    expected = (
+        {
+            code: sum(kinds.values())
+            for code, kinds in papers.announcement_counts(store, previous).items()
+        }
+        if previous is not None
+        else {}
     )
-    fetchlog.mark_categories_fetched(store, requested, feed.announced)
+    queue = deque(plan_feeds(requested, expected))
+    fetched: list[_Fetched] = []
+    requests = 0
+    while queue:
+        codes = queue.popleft()
+        url = feed_url(base, codes)
+        if requests:
+            await sleep(spacing)
+        requests += 1
+        started = utc_now()
+        etag, last_modified = fetchlog.validators(store, url)
+        try:
+            result = await fetch_feed(
+                base,
+                codes,
+                FetchState(etag=etag, last_modified=last_modified),
+                client=client,
+                retries=retries,
+            )
+        except (FetchError, FeedError) as exc:
+            status_code = exc.status if isinstance(exc, FetchError) else None
+            log.warning("fetching %s failed: %s", url, exc)
+            fetchlog.record_fetch(
+                store,
+                url=url,
+                categories=list(codes),
+                started_at=started,
+                status="error",
+                http_status=status_code,
+                error=str(exc),
+            )
+            return FetchReport(
+                url=url, status="error", previous=previous, error=str(exc), feeds=requests
+            )
+        feed = result.feed
+        if feed is not None and feed.entries >= FEED_ITEM_CAP:
+            smaller = split_feed(codes)
+            if smaller:
+                log.info(
+                    "%s came back with arXiv's %d-item cap; asking for it as %d feeds",
+                    url,
+                    FEED_ITEM_CAP,
+                    len(smaller),
+                )
+                _record(store, _Fetched(codes, url, started, result, feed.announced), "capped")
+                queue.extendleft(reversed(smaller))
+                continue
+            log.warning(
+                "%s alone has arXiv's %d-item cap: papers past it cannot be fetched by RSS",
+                url,
+                FEED_ITEM_CAP,
+            )
+        announced = feed.announced if feed is not None else fetchlog.stored_announcement(store, url)
+        fetched.append(_Fetched(codes, url, started, result, announced))
+    return _store(store, feed_url(base, requested), requested, previous, fetched, requests)
+
+
+def _store(
+    store: Store,
+    whole_url: str,
+    requested: list[str],
+    previous: date | None,
+    fetched: list[_Fetched],
+    requests: int,
+) -> FetchReport:
+    """Store what the feeds say, if they agree on one announcement; log every request."""
+    # One feed: its URL; several: the one they stand for, as /status and the CLI show it.
+    url = fetched[0].url if len(fetched) == 1 else whole_url
+    changed = [f for f in fetched if f.result.feed is not None]
+    if not changed:
+        for item in fetched:
+            _record(store, item, "not-modified")
+        return FetchReport(url=url, status="not-modified", previous=previous, feeds=requests)
+    announcing = [f for f in changed if f.result.feed is not None and f.result.feed.is_announcement]
+    if not announcing:
+        for item in fetched:
+            _record(store, item, "empty" if item.result.feed is not None else "not-modified")
+        fetchlog.mark_categories_fetched(store, requested, None)
+        day = changed[0].announced
+        return FetchReport(
+            url=url, status="empty", announced=day, previous=previous, feeds=requests
+        )
+    newest = max(f.announced for f in announcing if f.announced is not None)
+    behind = [f for f in fetched if f.announced != newest]
+    if behind:
+        log.info(
+            "arXiv's feeds disagree (%s is dated %s, another %s): storing nothing until they agree",
+            behind[0].url,
+            behind[0].announced,
+            newest,
+        )
+        for item in fetched:
+            _record(store, item, "lagging")
+        return FetchReport(
+            url=url, status="lagging", announced=newest, previous=previous, feeds=requests
+        )
+    feeds = [f.result.feed for f in announcing if f.result.feed is not None]
+    merged = Feed(newest, merge_feeds(feeds), tuple(requested))
+    papers.save_announcement(store, newest, merged.papers, listings(merged, requested))
+    for item in fetched:
+        feed = item.result.feed
+        status = "not-modified" if feed is None else "ok" if feed.is_announcement else "empty"
+        _record(store, item, status)
+    fetchlog.mark_categories_fetched(store, requested, newest)
     return FetchReport(
         url=url,
         status="ok",
-        announced=feed.announced,
+        announced=newest,
         previous=previous,
-        items=len(feed.papers),
-        counts=papers.announcement_counts(store, feed.announced),
+        items=len(merged.papers),
+        counts=papers.announcement_counts(store, newest),
+        feeds=requests,
+    )
+
+
+def _record(store: Store, item: _Fetched, status: str) -> None:
+    """One request in the fetch log; validators only where the response was stored."""
+    feed = item.result.feed
+    stored = status in ("ok", "empty")
+    fetchlog.record_fetch(
+        store,
+        url=item.url,
+        categories=list(item.codes),
+        started_at=item.started,
+        status=status,
+        http_status=item.result.status,
+        etag=(item.result.etag if stored else None),
+        last_modified=(item.result.last_modified if stored else None),
+        announced=item.announced,
+        items=len(feed.papers) if feed is not None else 0,
     )

@@ -82,6 +82,9 @@ class Feed:
     papers: tuple[Paper, ...]
     requested: tuple[str, ...] = ()
     title: str = ""
+    # Items as served, before unusable or repeated ones were dropped: arXiv cuts a feed at
+    # 2,000 items, and this is how a cut feed is recognised.
+    entries: int = 0
 
     @property
     def is_announcement(self) -> bool:

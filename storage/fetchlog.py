@@ -111,6 +111,17 @@ def validators(store: Store, url: str) -> tuple[str | None, str | None]:
     return rows[0]["etag"], rows[0]["last_modified"]
 
 
+def stored_announcement(store: Store, url: str) -> date | None:
+    """The announcement date of the response `validators` describes: what a 304 for `url`
+    means the feed still holds."""
+    row = store.db.execute(
+        "SELECT announced FROM fetch_log WHERE url = ? AND status IN ('ok', 'empty')"
+        " ORDER BY id DESC LIMIT 1",
+        [url],
+    ).fetchone()
+    return date.fromisoformat(row[0]) if row and row[0] else None
+
+
 def mark_categories_fetched(store: Store, categories: list[str], announced: date | None) -> None:
     """Remember per category when it was last fetched and which announcement it has."""
     now = utc_now()

@@ -7,10 +7,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.config import Settings
-from bot.ingest import fetch_and_store, listings
-from bot.models import AnnounceType
+from bot.ingest import fetch_and_store, listings, merge_feeds, plan_feeds, split_feed
+from bot.models import AnnounceType, Feed, Paper
 from bot.sources.fetch import load_feed_file
 from storage import fetchlog, papers
 from storage.database import Store, open_store
@@ -83,3 +85,57 @@ async def test_an_empty_feed_is_recorded_as_no_announcement(
     report = await fetch_and_store(Settings(arxiv_rss_url=server.base_url), store, ["stat"])
     assert report.status == "empty" and not report.is_new_announcement
     assert papers.latest_announcement(store) is None
+
+
+# -- arXiv's 2,000-item cap: planning and merging feeds ---------------------------------------
+
+codes = st.lists(
+    st.sampled_from(["astro-ph", "cs", "cs.CV", "cs.LG", "math.OC", "q-bio.NC", "stat", "stat.ML"]),
+    unique=True,
+    min_size=1,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(codes, st.dictionaries(st.text(min_size=1), st.integers(0, 3000)), st.integers(1, 4000))
+def test_planned_feeds_cover_every_code_once_within_the_budget(
+    requested: list[str], counts: dict[str, int], budget: int
+) -> None:
+    expected = {code: counts.get(code, 0) for code in requested}
+    groups = plan_feeds(requested, expected, budget)
+    assert sorted(c for group in groups for c in group) == sorted(requested)
+    for group in groups:
+        # Over budget only when a single code is.
+        assert len(group) == 1 or sum(expected[c] for c in group) <= budget
+    assert plan_feeds(requested, expected, budget) == groups  # same URLs every poll
+
+
+def test_a_new_bot_asks_for_everything_at_once_and_a_busy_one_splits() -> None:
+    requested = ["cs.CV", "cs.LG", "math.OC", "stat.ML"]
+    assert plan_feeds(requested, {}) == [tuple(requested)]
+    busy = {"cs.CV": 900, "cs.LG": 1100, "math.OC": 200, "stat.ML": 150}
+    assert plan_feeds(requested, busy) == [("cs.CV",), ("cs.LG", "math.OC", "stat.ML")]
+
+
+def test_a_full_feed_splits_into_halves_then_an_archive_into_its_categories() -> None:
+    assert split_feed(("cs.CV", "cs.LG", "stat")) == [("cs.CV",), ("cs.LG", "stat")]
+    parts = split_feed(("stat",))
+    assert len(parts) == 2 and {c for part in parts for c in part} >= {"stat.ML", "stat.ME"}
+    assert split_feed(("cs.LG",)) == []
+
+
+def test_merged_feeds_hold_each_paper_once_as_new_where_its_primary_was_asked() -> None:
+    def paper(arxiv_id: str, kind: AnnounceType) -> Paper:
+        return Paper(arxiv_id, 1, arxiv_id, "", ("A",), ("cs.LG", "stat.ML"), kind)
+
+    lg = Feed(date(2026, 11, 19), (paper("1", AnnounceType.NEW), paper("3", AnnounceType.REPLACE)))
+    ml = Feed(
+        date(2026, 11, 19),
+        (paper("2", AnnounceType.NEW), paper("1", AnnounceType.CROSS)),
+    )
+    merged = merge_feeds([ml, lg])
+    assert [(p.arxiv_id, p.announce_type) for p in merged] == [
+        ("2", AnnounceType.NEW),
+        ("1", AnnounceType.NEW),
+        ("3", AnnounceType.REPLACE),
+    ]

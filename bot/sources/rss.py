@@ -27,6 +27,9 @@ from bot.sources.ids import InvalidArxivId, parse_arxiv_id
 from bot.sources.taxonomy import get_taxonomy
 from bot.text import normalize_space
 
+# arXiv's RSS lists at most this many items; a feed that long may have been cut short.
+FEED_ITEM_CAP = 2000
+
 log = logging.getLogger(__name__)
 
 _PREFIX = re.compile(
@@ -181,4 +184,5 @@ def parse_feed(content: bytes, requested: Sequence[str] = ()) -> Feed:
         papers=tuple(papers),
         requested=tuple(codes),
         title=title,
+        entries=len(parsed.entries),
     )
