@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -28,8 +28,8 @@ from storage.database import Store
 log = logging.getLogger(__name__)
 
 # Feeds are planned to hold at most this many items, leaving room under arXiv's cap for a day
-# busier than the last.
-PLANNED_ITEMS = 1500
+# busier than the last (a day much busier costs one full feed, split and asked again).
+PLANNED_ITEMS = 1800
 # arXiv's terms of use: one request every 3 seconds.
 ARXIV_SPACING = 3.0
 
@@ -81,25 +81,29 @@ class FetchReport:
 
 
 def plan_feeds(
-    requested: Sequence[str], expected: Mapping[str, int], budget: int = PLANNED_ITEMS
+    requested: Sequence[str], listed: Mapping[str, Set[str]], budget: int = PLANNED_ITEMS
 ) -> list[tuple[str, ...]]:
     """The codes grouped into as few feeds as arXiv's item cap allows.
 
-    `expected` is how many items each code listed in the last announcement (unknown: 0, so a
-    new bot asks for everything at once and splits only if the feed comes back full). Codes are
-    taken in sorted order, first fit, so the URLs stay the same from poll to poll and their
-    validators keep answering 304; a code expected over `budget` alone gets a feed of its own.
+    `listed` is the papers each code listed in the last announcement; a feed's size is the
+    number of distinct papers its codes list (a cross-listed paper is one item), and a code
+    never seen counts as empty, so a new bot asks for everything at once and splits only if the
+    feed comes back full. Codes are taken in sorted order, first fit: neighbours share an
+    archive (`cs.CV`, `cs.LG`), and most cross-lists stay within one, so they cost one item
+    where a packing by size would split them across feeds; and the order is fixed, so the URLs
+    stay the same from poll to poll and their validators keep answering 304. A code over
+    `budget` alone gets a feed of its own.
     """
     groups: list[tuple[str, ...]] = []
     current: list[str] = []
-    size = 0
+    papers_in: set[str] = set()
     for code in sorted(set(requested)):
-        count = expected.get(code, 0)
-        if current and size + count > budget:
+        mine = listed.get(code, set())
+        if current and len(papers_in | mine) > budget:
             groups.append(tuple(current))
-            current, size = [], 0
+            current, papers_in = [], set()
         current.append(code)
-        size += count
+        papers_in |= mine
     if current:
         groups.append(tuple(current))
     return groups
@@ -171,15 +175,8 @@ async def fetch_and_store(
     requested = sorted(set(categories))
     base = settings.arxiv_rss_url
     previous = papers.latest_announcement(store)
-    expected = (
-        {
-            code: sum(kinds.values())
-            for code, kinds in papers.announcement_counts(store, previous).items()
-        }
-        if previous is not None
-        else {}
-    )
-    queue = deque(plan_feeds(requested, expected))
+    listed = papers.announcement_listings(store, previous) if previous is not None else {}
+    queue = deque(plan_feeds(requested, listed))
     fetched: list[_Fetched] = []
     requests = 0
     while queue:

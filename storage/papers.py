@@ -155,6 +155,16 @@ def announced_papers(
     return [_paper(row, row["announce_type"]) for row in records]
 
 
+def announcement_listings(store: Store, announced: date) -> dict[str, set[str]]:
+    """Per requested code, the papers it listed in one announcement (how big its feed was)."""
+    listed: dict[str, set[str]] = {}
+    for category, arxiv_id in store.db.execute(
+        "SELECT category, arxiv_id FROM announcements WHERE announced = ?", [announced.isoformat()]
+    ):
+        listed.setdefault(category, set()).add(arxiv_id)
+    return listed
+
+
 def announcement_counts(store: Store, announced: date) -> dict[str, dict[str, int]]:
     """Per category, how many papers of each announce type: `/status` and `fetch` print this."""
     counts: dict[str, dict[str, int]] = {}

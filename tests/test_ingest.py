@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -16,6 +17,7 @@ from bot.models import AnnounceType, Feed, Paper
 from bot.sources.fetch import load_feed_file
 from storage import fetchlog, papers
 from storage.database import Store, open_store
+from tests.fakes.arxiv_feeds import ArxivCatalogue
 from tests.fakes.feed_server import FeedServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -97,24 +99,36 @@ codes = st.lists(
 
 
 @settings(max_examples=200, deadline=None)
-@given(codes, st.dictionaries(st.text(min_size=1), st.integers(0, 3000)), st.integers(1, 4000))
+@given(
+    codes,
+    st.dictionaries(
+        st.text(min_size=1), st.sets(st.integers(0, 60).map(str), max_size=40), max_size=8
+    ),
+    st.integers(1, 60),
+)
 def test_planned_feeds_cover_every_code_once_within_the_budget(
-    requested: list[str], counts: dict[str, int], budget: int
+    requested: list[str], listed: dict[str, set[str]], budget: int
 ) -> None:
-    expected = {code: counts.get(code, 0) for code in requested}
-    groups = plan_feeds(requested, expected, budget)
+    known = {code: listed.get(code, set()) for code in requested}
+    groups = plan_feeds(requested, known, budget)
     assert sorted(c for group in groups for c in group) == sorted(requested)
     for group in groups:
-        # Over budget only when a single code is.
-        assert len(group) == 1 or sum(expected[c] for c in group) <= budget
-    assert plan_feeds(requested, expected, budget) == groups  # same URLs every poll
+        # Over budget only when a single code is; a paper listed twice counts once.
+        assert len(group) == 1 or len(set().union(*(known[c] for c in group))) <= budget
+    assert plan_feeds(requested, known, budget) == groups  # same URLs every poll
 
 
 def test_a_new_bot_asks_for_everything_at_once_and_a_busy_one_splits() -> None:
     requested = ["cs.CV", "cs.LG", "math.OC", "stat.ML"]
     assert plan_feeds(requested, {}) == [tuple(requested)]
-    busy = {"cs.CV": 900, "cs.LG": 1100, "math.OC": 200, "stat.ML": 150}
-    assert plan_feeds(requested, busy) == [("cs.CV",), ("cs.LG", "math.OC", "stat.ML")]
+
+    def ids(start: int, count: int) -> set[str]:
+        return {str(i) for i in range(start, start + count)}
+
+    # cs.LG and stat.ML share 800 papers: together they are 1,100, not 1,900.
+    busy = {"cs.CV": ids(0, 900), "cs.LG": ids(1000, 1000), "math.OC": ids(5000, 300)}
+    busy["stat.ML"] = ids(1200, 900)
+    assert plan_feeds(requested, busy, 1500) == [("cs.CV",), ("cs.LG", "math.OC", "stat.ML")]
 
 
 def test_a_full_feed_splits_into_halves_then_an_archive_into_its_categories() -> None:
@@ -139,3 +153,57 @@ def test_merged_feeds_hold_each_paper_once_as_new_where_its_primary_was_asked() 
         ("1", AnnounceType.NEW),
         ("3", AnnounceType.REPLACE),
     ]
+
+
+CODES = ["cs.CV", "cs.LG", "math.OC", "q-bio.NC", "stat.ML"]
+
+
+def stored_ids(store: Store, day: date) -> set[str]:
+    return {paper.arxiv_id for paper in papers.announced_papers(store, day)}
+
+
+async def test_a_day_past_arxivs_cap_is_fetched_whole_and_lagging_feeds_store_nothing(
+    server: FeedServer, store: Store
+) -> None:
+    monday, tuesday = date(2026, 11, 16), date(2026, 11, 17)
+    catalogue = ArxivCatalogue(2300, CODES, monday)
+    server.responder = catalogue.feed
+    settings = Settings(arxiv_rss_url=server.base_url)
+    waits: list[float] = []
+
+    async def wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def fetch() -> Any:
+        return await fetch_and_store(settings, store, CODES, retries=0, sleep=wait)
+
+    # A new bot asks for everything at once; the feed comes back full (2,000 of 2,300), so it
+    # asks again in two halves, 3 s apart as arXiv asks, and stores every paper.
+    report = await fetch()
+    assert report.status == "ok" and report.is_new_announcement
+    assert stored_ids(store, monday) == catalogue.ids_for(CODES)
+    assert report.items == 2300 and report.feeds == 3 and waits == [3.0, 3.0]
+    assert [r["status"] for r in fetchlog_rows(store)] == ["capped", "ok", "ok"]
+    # The next poll plans the feeds from the counts just stored (new URLs, downloaded once,
+    # nothing new); from then on until Tuesday's announcement every poll is a 304.
+    again = await fetch()
+    assert again.status == "ok" and not again.is_new_announcement
+    assert again.feeds == 3 and "capped" not in [r["status"] for r in fetchlog_rows(store)[-3:]]
+    assert (await fetch()).status == "not-modified"
+    # Tuesday: the feeds are planned from Monday's counts, so no request comes back full; one
+    # of them is not rebuilt yet, and nothing is stored until it is.
+    catalogue.announced = tuesday
+    catalogue.lagging = {"stat.ML"}
+    asked = len(catalogue.requests)
+    lagging = await fetch()
+    assert lagging.status == "lagging" and papers.latest_announcement(store) == monday
+    catalogue.lagging = set()
+    report = await fetch()
+    assert report.status == "ok" and report.announced == tuesday
+    assert stored_ids(store, tuesday) == catalogue.ids_for(CODES)
+    assert "capped" not in [r["status"] for r in fetchlog_rows(store)[-report.feeds :]]
+    assert len(catalogue.requests) - asked == lagging.feeds + report.feeds
+
+
+def fetchlog_rows(store: Store) -> list[Any]:
+    return list(store.db.query("SELECT status FROM fetch_log ORDER BY id"))
