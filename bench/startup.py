@@ -9,9 +9,6 @@ chats shows as the difference (Python's own start-up and imports are in both).
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,8 +17,8 @@ from bench.report import figure
 from storage.clock import utc_now
 from storage.database import open_store
 from tests.fakes.bot_api import FakeBotApi
+from tests.fakes.bot_process import start_bot
 
-ROOT = Path(__file__).parent.parent
 CATEGORIES = ("cs.CV", "cs.LG", "cs.CL", "stat.ML", "math.OC", "quant-ph", "hep-th", "astro-ph.GA")
 ZONES = ("Asia/Shanghai", "Europe/Berlin", "America/New_York", "UTC", "Asia/Tokyo")
 
@@ -61,23 +58,8 @@ def seconds_to_first_reply(database: Path) -> float:
     """Launch `python -m bot` on `database` and time its reply to a waiting /start."""
     with FakeBotApi() as api:
         api.push_message(424242, "/start")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-        env.update(
-            PYTHONPATH=str(ROOT),
-            TELEGRAM_BOT_TOKEN=api.token,
-            TELEGRAM_BASE_URL=api.base_url,
-            DATABASE_PATH=str(database),
-            TRANSLATOR="none",
-            ARXIV_RSS_URL="http://127.0.0.1:9/rss/",
-        )
         started = time.monotonic()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot"],
-            cwd=database.parent,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        process = start_bot(api, database)
         try:
             while not api.sent(424242):
                 if process.poll() is not None or time.monotonic() - started > 60:
@@ -86,7 +68,7 @@ def seconds_to_first_reply(database: Path) -> float:
             return time.monotonic() - started
         finally:
             process.terminate()
-            process.wait(timeout=30)
+            process.communicate(timeout=30)
 
 
 def run(quick: bool = False) -> list[str]:

@@ -6,7 +6,10 @@ logging is set up here before anything talks to Telegram.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -65,6 +68,9 @@ class Services:
     search: ArxivSearch
     sender: Sender
     flood: FloodGuard = field(default_factory=FloodGuard)
+    # Set by SIGINT/SIGTERM/SIGABRT: a stop asked for before the application ran is carried
+    # out as soon as it does.
+    stop_asked: threading.Event = field(default_factory=threading.Event)
 
 
 def rate_limiter(scale: float = 1.0) -> AIORateLimiter:
@@ -213,9 +219,20 @@ async def _post_init(application: Application) -> None:
         [BotCommand(c, zh) for c, _, zh in COMMANDS], language_code="zh"
     )
     schedule_jobs(application)
-    application.bot_data["services"].sender.start()
+    # Sending starts once the application runs (the job queue starts with it): PTB calls
+    # post_stop, which finishes what is in flight, only for an application that ran.
+    assert application.job_queue is not None
+    application.job_queue.run_once(_start_sender, when=0, name="start-sender")
     me = application.bot.bot
     log.info("bot @%s is running (long polling); stop with Ctrl+C", me.username)
+
+
+async def _start_sender(context: CallbackContext) -> None:  # type: ignore[type-arg,unused-ignore]
+    services: Services = context.bot_data["services"]
+    if services.stop_asked.is_set():
+        context.application.stop_running()  # running now: this stops it in order
+        return
+    services.sender.start()
 
 
 async def _post_stop(application: Application) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -223,14 +240,41 @@ async def _post_stop(application: Application) -> None:  # type: ignore[type-arg
     await application.bot_data["services"].sender.stop()
 
 
+def _stop_on_signals(application: Application) -> None:  # type: ignore[type-arg,unused-ignore]
+    """SIGINT, SIGTERM and SIGABRT stop the bot in order: python-telegram-bot's own handlers
+    raise SystemExit inside the event loop, which, arriving while it starts up, interrupts a
+    request to Telegram mid-way or stops the loop under its shutdown (exit status 1, a false
+    "cannot reach Telegram"). `stop_running` stops a running application in order and, before
+    that, has start-up end after post_init; a signal between that point and the application
+    running is carried out by `_start_sender`, the first job to run."""
+    asked = application.bot_data["services"].stop_asked
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)  # the loop run_polling / run_webhook will use
+
+    def stop() -> None:
+        if asked.is_set():
+            return  # already stopping: a second Ctrl+C must not break the orderly stop
+        log.info("stopping: finishing the messages in flight")
+        asked.set()
+        application.stop_running()
+
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGABRT):
+        loop.add_signal_handler(number, stop)
+
+
 def run_bot(settings: Settings, webhook_url: str | None = None, port: int = 8443) -> int:
     """Run until interrupted (long polling, or a webhook on `port`); returns the exit status."""
     application = build_application(settings)
+    _stop_on_signals(application)
     try:
         if webhook_url:
-            application.run_webhook(listen="0.0.0.0", port=port, webhook_url=webhook_url)
+            application.run_webhook(
+                listen="0.0.0.0", port=port, webhook_url=webhook_url, stop_signals=None
+            )
         else:
-            application.run_polling(allowed_updates=None, drop_pending_updates=False)
+            application.run_polling(
+                allowed_updates=None, drop_pending_updates=False, stop_signals=None
+            )
     except InvalidToken:
         # The library's message quotes the token: never print it.
         log.error("Telegram rejected TELEGRAM_BOT_TOKEN: check the token from @BotFather")

@@ -17,6 +17,7 @@ from storage import chats, outbox
 from storage.database import open_store
 from storage.outbox import OutboxMessage
 from tests.fakes.bot_api import FakeBotApi
+from tests.fakes.bot_process import start_bot
 
 ROOT = Path(__file__).parent.parent
 CHATS = 200
@@ -93,3 +94,46 @@ def test_kill_9_mid_push_loses_nothing_and_repeats_at_most_the_one_in_flight(
     row = reopened.db.execute("SELECT COUNT(*) FROM deliveries").fetchone()
     assert row[0] == CHATS * (PER_CHAT - 1)
     assert reopened.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_sigterm_mid_push_finishes_the_message_in_flight_then_exits_cleanly(
+    tmp_path: Path,
+) -> None:
+    """A host restarting the bot (SIGTERM) while Telegram is slow: the message being sent is
+    confirmed and recorded before the process exits, so the next start does not repeat it."""
+    db = tmp_path / "bot.sqlite3"
+    store = open_store(db)
+    day = date(2024, 3, 26)
+    chats.ensure_chat(store, 7, language="en", timezone="UTC", delivery_time="09:00")
+    outbox.enqueue_digest(
+        store,
+        7,
+        day,
+        [OutboxMessage(7, seq, f"message {seq}", announced=day) for seq in range(3)],
+    )
+    store.close()
+
+    with FakeBotApi() as api:
+        api.send_delay = 1.5  # each message takes Telegram a second and a half
+        first = start_bot(api, db)
+        deadline = time.monotonic() + 30
+        while not api.sends_started:
+            assert first.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+        first.send_signal(signal.SIGTERM)
+        output, _ = first.communicate(timeout=30)
+        assert first.returncode == 0, output
+        assert [m["text"] for m in api.sent(7)] == ["message 0"]
+        reopened = open_store(db)
+        assert outbox.pending_count(reopened) == 2  # the one in flight is recorded as sent
+        reopened.close()
+        api.send_delay = 0.0
+        second = start_bot(api, db)
+        try:
+            while len(api.sent(7)) < 3:
+                assert second.poll() is None and time.monotonic() < deadline + 30
+                time.sleep(0.05)
+        finally:
+            second.send_signal(signal.SIGTERM)
+            second.communicate(timeout=30)
+        assert [m["text"] for m in api.sent(7)] == ["message 0", "message 1", "message 2"]

@@ -3,37 +3,18 @@ Ctrl+C or SIGTERM, and the token never in what it prints."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from tests.fakes.bot_api import FakeBotApi
-
-ROOT = Path(__file__).parent.parent
+from tests.fakes.bot_process import start_bot
 
 
 def test_the_bot_starts_says_so_once_answers_and_stops_cleanly(tmp_path: Path) -> None:
     with FakeBotApi(token="987654:SECRET-token-value") as api:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-        env.update(
-            PYTHONPATH=str(ROOT),
-            TELEGRAM_BOT_TOKEN=api.token,
-            TELEGRAM_BASE_URL=api.base_url,
-            DATABASE_PATH=str(tmp_path / "data" / "bot.sqlite3"),
-            TRANSLATOR="none",
-            LOG_LEVEL="DEBUG",
-        )
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        # The bot creates the database's folder itself.
+        process = start_bot(api, tmp_path / "data" / "bot.sqlite3", tmp_path, LOG_LEVEL="DEBUG")
         try:
             deadline = time.monotonic() + 30
             while not api.sent(method="setMyCommands") or not any(
@@ -54,3 +35,18 @@ def test_the_bot_starts_says_so_once_answers_and_stops_cleanly(tmp_path: Path) -
     assert len(running) == 1 and "@digest_bot" in running[0]
     assert api.token not in output and "SECRET" not in output
     assert (tmp_path / "data" / "bot.sqlite3").exists()
+
+
+def test_a_stop_during_start_up_is_a_clean_stop(tmp_path: Path) -> None:
+    """A host that restarts the bot while it is still connecting gets exit status 0 and no
+    false "cannot reach Telegram"."""
+    with FakeBotApi() as api:
+        process = start_bot(api, tmp_path / "bot.sqlite3")
+        deadline = time.monotonic() + 30
+        while not api.calls:  # it has reached Telegram and is starting
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.001)
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    assert process.returncode == 0, output
+    assert "cannot reach Telegram" not in output and "Traceback" not in output

@@ -112,6 +112,7 @@ class FakeBotApi:
         self.migrated: dict[int, int] = {}
         self.rate_limited = 0
         self.send_delay = 0.0  # seconds each sendMessage takes (a slow Telegram)
+        self.sends_started = 0  # sendMessage requests received, answered or not yet
         self.limits: TelegramLimits | None = None
         self._flood: _FloodControl | None = None
         # Scripted transport faults for sendMessage, used in order: "reset" closes the
@@ -472,6 +473,8 @@ class FakeBotApi:
                 self.rate_limited += 1
             params["_parameters"] = parameters
             return status, description
+        if method == "sendMessage":
+            self.sends_started += 1
         if method == "sendMessage" and self.send_delay:
             time.sleep(self.send_delay)
         if method == "sendMessage" and chat_id is not None:

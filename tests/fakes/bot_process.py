@@ -1,0 +1,38 @@
+"""`python -m bot` started as an operator starts it, against the fake Bot API."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.fakes.bot_api import FakeBotApi
+
+ROOT = Path(__file__).parent.parent.parent
+
+
+def start_bot(
+    api: FakeBotApi, database: Path, cwd: Path | None = None, **settings: str
+) -> subprocess.Popen[str]:
+    """The bot in its own process, talking to `api`, with no translation and arXiv unreachable
+    unless `settings` (environment variables) say otherwise; stdout and stderr together, as
+    text. It runs in `cwd` (the database's folder by default)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        TELEGRAM_BOT_TOKEN=api.token,
+        TELEGRAM_BASE_URL=api.base_url,
+        DATABASE_PATH=str(database),
+        TRANSLATOR="none",
+        ARXIV_RSS_URL="http://127.0.0.1:9/rss/",
+    )
+    env.update(settings)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot"],
+        cwd=cwd or database.parent,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
