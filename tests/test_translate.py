@@ -411,6 +411,23 @@ async def test_backend_down_gives_up_and_papers_keep_originals(
     assert service.outage is None
 
 
+async def test_empty_answers_leave_the_originals_marked_and_are_asked_again_later(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    server.mode = "empty"  # the backend answers 200 with no translation at all
+    cache = MemoryTranslationCache()
+    service = make_service(cache=cache)
+    papers = fixture_papers(3)
+    texts = await service.paper_texts(papers, "zh-CN")
+    for paper in papers:
+        text = texts[paper.arxiv_id]
+        assert text.translated is False and text.title == " ".join(paper.title.split())
+    assert cache.get_many([texts[papers[0].arxiv_id].title], "zh-CN") == {}  # nothing cached
+    server.reset()
+    again = await service.paper_texts(papers, "zh-CN")
+    assert all(again[p.arxiv_id].translated for p in papers) and server.count() > 0
+
+
 async def test_timeout_bounds_a_slow_backend(
     server: FakeTranslateServer, make_service: Any
 ) -> None:
