@@ -173,6 +173,8 @@ async def fetch_and_store(
     malformed fetch stores nothing.
     """
     requested = sorted(set(categories))
+    if not requested:
+        raise ValueError("nothing to fetch: no category given")
     base = settings.arxiv_rss_url
     previous = papers.latest_announcement(store)
     listed = papers.announcement_listings(store, previous) if previous is not None else {}
@@ -259,7 +261,8 @@ def _store(
             url=url, status="empty", announced=day, previous=previous, feeds=requests
         )
     newest = max(f.announced for f in announcing if f.announced is not None)
-    behind = [f for f in fetched if f.announced != newest]
+    # An empty feed without a date says nothing about the day; any other feed must carry it.
+    behind = [f for f in fetched if f.announced != newest and not _undated_empty(f)]
     if behind:
         log.info(
             "arXiv's feeds disagree (%s is dated %s, another %s): storing nothing until they agree",
@@ -275,9 +278,16 @@ def _store(
     feeds = [f.result.feed for f in announcing if f.result.feed is not None]
     merged = Feed(newest, merge_feeds(feeds), tuple(requested))
     papers.save_announcement(store, newest, merged.papers, listings(merged, requested))
-    for item in fetched:
-        feed = item.result.feed
-        status = "not-modified" if feed is None else "ok" if feed.is_announcement else "empty"
+    statuses = [
+        "not-modified"
+        if f.result.feed is None
+        else "ok"
+        if f.result.feed.is_announcement
+        else "empty"
+        for f in fetched
+    ]
+    # The run's outcome last: the fetch schedule reads the newest row.
+    for status, item in sorted(zip(statuses, fetched, strict=True), key=lambda p: p[0] == "ok"):
         _record(store, item, status)
     fetchlog.mark_categories_fetched(store, requested, newest)
     return FetchReport(
@@ -289,6 +299,11 @@ def _store(
         counts=papers.announcement_counts(store, newest),
         feeds=requests,
     )
+
+
+def _undated_empty(item: _Fetched) -> bool:
+    feed = item.result.feed
+    return feed is not None and not feed.is_announcement and feed.announced is None
 
 
 def _record(store: Store, item: _Fetched, status: str) -> None:

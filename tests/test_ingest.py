@@ -207,3 +207,52 @@ async def test_a_day_past_arxivs_cap_is_fetched_whole_and_lagging_feeds_store_no
 
 def fetchlog_rows(store: Store) -> list[Any]:
     return list(store.db.query("SELECT status FROM fetch_log ORDER BY id"))
+
+
+async def test_an_undated_empty_feed_does_not_hold_the_day_but_an_older_one_does(
+    server: FeedServer, store: Store
+) -> None:
+    # Yesterday stat.ML and cs.LG listed 1,000 papers each: too many for one feed, so two.
+    yesterday = [
+        Paper(
+            f"2403.{i:05d}",
+            1,
+            f"Paper {i}",
+            "Words.",
+            ("A",),
+            ("stat.ML" if i < 1000 else "cs.LG",),
+        )
+        for i in range(2000)
+    ]
+    papers.save_announcement(
+        store,
+        date(2024, 3, 25),
+        yesterday,
+        [(p.categories[0], p.arxiv_id, AnnounceType.NEW) for p in yesterday],
+    )
+    assert plan_feeds(
+        ["cs.LG", "stat.ML"], papers.announcement_listings(store, date(2024, 3, 25))
+    ) == [
+        ("cs.LG",),
+        ("stat.ML",),
+    ]
+    head = STAT.split(b"<item>", 1)[0]
+    undated = head.replace(b"<pubDate>Tue, 26 Mar 2024 00:00:00 -0400</pubDate>", b"").replace(
+        b"<lastBuildDate>Tue, 26 Mar 2024 04:00:03 +0000</lastBuildDate>", b""
+    )
+    older = head.replace(b"26 Mar 2024", b"25 Mar 2024")
+    settings = Settings(arxiv_rss_url=server.base_url)
+
+    async def no_wait(seconds: float) -> None:
+        pass
+
+    server.route("/rss/cs.LG", STAT)  # asked first: the feeds go in sorted order
+    server.route("/rss/stat.ML", older + b"</channel></rss>")
+    report = await fetch_and_store(settings, store, ["cs.LG", "stat.ML"], sleep=no_wait)
+    assert report.status == "lagging" and papers.latest_announcement(store) == date(2024, 3, 25)
+    server.route("/rss/stat.ML", undated + b"</channel></rss>")
+    report = await fetch_and_store(settings, store, ["cs.LG", "stat.ML"], sleep=no_wait)
+    assert report.status == "ok" and report.announced == date(2024, 3, 26)
+    # The fetch schedule reads the newest row: the run's outcome.
+    last = fetchlog.last_fetch(store)
+    assert last is not None and last.status == "ok"
