@@ -149,7 +149,9 @@ async def _delivery_tick(context: CallbackContext) -> None:  # type: ignore[type
     admins when fetching, translation or delivery broke or recovered."""
     services: Services = context.bot_data["services"]
     store = services.store
-    queued = await queue_due_digests(store, services.translator, datetime.now(UTC))
+    queued = await queue_due_digests(
+        store, services.translator, datetime.now(UTC), queued_some=services.sender.wake
+    )
     if queued:
         log.info("delivery: %d chats queued", queued)
         services.sender.wake()

@@ -83,9 +83,18 @@ def announcement_now(store: Store, now: datetime) -> AnnouncementState:
     )
 
 
-async def queue_due_digests(store: Store, translator: TranslationService, now: datetime) -> int:
+async def queue_due_digests(
+    store: Store,
+    translator: TranslationService,
+    now: datetime,
+    queued_some: Callable[[], None] | None = None,
+) -> int:
     """Queue the digest of every due chat, or a one-line note when its digest is late or arXiv
-    did not announce (bot.notices); returns how many chats got something queued."""
+    did not announce (bot.notices); returns how many chats got something queued.
+
+    `queued_some` is called after each batch of digests (the sender's wake), so a big push
+    starts sending with its first thousand digests, not after the last.
+    """
     latest = papers.latest_announcement(store)
     state = announcement_now(store, now)
     # Only chats whose local delivery time has passed today and who lack an announcement they
@@ -123,7 +132,7 @@ async def queue_due_digests(store: Store, translator: TranslationService, now: d
             outbox.enqueue_note(store, chat.chat_id, state.expected, notice.value, text)
             queued += 1
     if due and latest is not None:
-        queued += await _queue_digests(store, translator, due, latest)
+        queued += await _queue_digests(store, translator, due, latest, queued_some)
     return queued
 
 
@@ -132,15 +141,19 @@ def _date(value: str | None) -> date | None:
 
 
 async def _queue_digests(
-    store: Store, translator: TranslationService, due: Sequence[Chat], latest: date
+    store: Store,
+    translator: TranslationService,
+    due: Sequence[Chat],
+    latest: date,
+    queued_some: Callable[[], None] | None,
 ) -> int:
     """Match every due chat against the announcement in one pass (bot.match_index) and queue
     each digest as it comes.
 
     SQL per digest, whatever the number of papers: the day's papers once, subscriptions once per
     `PUSH_BATCH` chats, the ledger rows of a chat's matching papers, the translation cache, and
-    one transaction for its messages. Between batches the event loop gets a turn, so commands
-    are answered while 100,000 digests are queued.
+    one transaction for its messages. The event loop gets a turn after each digest, so the
+    sender keeps sending and commands are answered while 100,000 digests are queued.
     """
     index = AnnouncementIndex(papers.announced_papers(store, latest))
     for start in range(0, len(due), PUSH_BATCH):
@@ -159,7 +172,10 @@ async def _queue_digests(
         )
         for chat_id, digest in digests:
             await _queue_digest(store, translator, batch[chat_id], latest, digest)
-        await asyncio.sleep(0)
+            # A turn for the sender and for commands after each digest (about 10 ms of work).
+            await asyncio.sleep(0)
+        if queued_some is not None:
+            queued_some()
     return len(due)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.deliver import SendLimits, drain_outbox, queue_due_digests
 from bot.ingest import fetch_and_store
 from storage import chats, deliveries, outbox
@@ -224,3 +226,24 @@ async def test_time_zones_daylight_saving_catch_up_and_a_time_change_under_teleg
 
 def outbox_rows(bot: RunningBot, chat_id: int) -> list[tuple[int]]:
     return bot.store.db.execute("SELECT id FROM outbox WHERE chat_id = ?", [chat_id]).fetchall()
+
+
+async def test_a_big_push_wakes_the_sender_after_each_batch_not_after_the_last(
+    running_bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.deliver
+
+    monkeypatch.setattr(bot.deliver, "PUSH_BATCH", 4)  # a thousand, in production
+    chat_ids = list(range(201, 211))
+    await setup_chats(running_bot, chat_ids)
+    queued_when_woken: list[int] = []
+
+    def wake() -> None:
+        queued_when_woken.append(outbox.pending_count(running_bot.store))
+
+    queued = await queue_due_digests(
+        running_bot.store, services(running_bot).translator, MORNING, queued_some=wake
+    )
+    assert queued == 10
+    # Three messages a chat: woken with the first 4 chats queued, then 8, then all 10.
+    assert queued_when_woken == [12, 24, 30]
