@@ -8,6 +8,7 @@ digest language, validated before use.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import httpx
 
@@ -145,10 +146,12 @@ def _score(sentence: str, index: int, count: int, title_words: set[str]) -> floa
     return score
 
 
+@lru_cache(maxsize=8192)
 def one_line_summary(abstract: str, title: str = "") -> str:
     """The abstract's sentence that states the contribution, at most 300 characters.
 
     Extractive on purpose: it cannot misstate the paper, costs nothing and works offline.
+    Cached: the push asks for it once per chat that gets the paper.
     """
     sentences = split_sentences(abstract)
     if not sentences:
