@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -31,6 +32,10 @@ class RunningBot:
     store: Store
     feeds: FeedServer
     application: Any = None
+
+    def job_context(self) -> Any:
+        """What the job queue hands a job callback: the bot and `bot_data`."""
+        return SimpleNamespace(bot=self.application.bot, bot_data=self.application.bot_data)
 
 
 @pytest.fixture

@@ -170,15 +170,12 @@ async def test_the_fetch_job_fetches_new_categories_then_waits_for_the_next_anno
 ) -> None:
     from bot.app import _fetch_tick
 
-    class Context:
-        bot_data = running_bot.application.bot_data
-
     running_bot.feeds.route("/rss/stat.ML", STAT)
     chats.ensure_chat(running_bot.store, 110, language="en", timezone="UTC", delivery_time="09:00")
     chats.add_subscriptions(running_bot.store, 110, [chats.Subscription("category", "stat.ML")])
-    await _fetch_tick(Context())  # type: ignore[arg-type]
+    await _fetch_tick(running_bot.job_context())
     assert running_bot.feeds.count("/rss/stat.ML") == 1  # a never-fetched category: at once
-    await _fetch_tick(Context())  # type: ignore[arg-type]
+    await _fetch_tick(running_bot.job_context())
     # The stored announcement is old (2024), so the job polls again only after the backoff.
     assert running_bot.feeds.count("/rss/stat.ML") == 1
 

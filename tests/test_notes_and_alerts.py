@@ -128,26 +128,22 @@ async def test_admins_hear_once_when_fetching_breaks_and_once_when_it_recovers(
 ) -> None:
     from bot.app import _delivery_tick
 
-    class Context:
-        bot = running_bot.application.bot
-        bot_data = running_bot.application.bot_data
-
     add_chat(running_bot, 207)
     running_bot.feeds.route("/rss/stat.ML", b"busy", status=503)
     for _ in range(FETCH_ERRORS - 1):
         await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"], retries=0)
-    await _delivery_tick(Context())  # type: ignore[arg-type]
+    await _delivery_tick(running_bot.job_context())
     assert texts(running_bot, ADMIN) == []  # two failures: the job retries, nobody is paged
     await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"], retries=0)
     for _ in range(3):
-        await _delivery_tick(Context())  # type: ignore[arg-type]
+        await _delivery_tick(running_bot.job_context())
     [alert] = texts(running_bot, ADMIN)
     assert "fetching arXiv failed 3 times" in alert and "503" in alert
     assert running_bot.settings.telegram_bot_token not in alert
     running_bot.feeds.route("/rss/stat.ML", STAT)
     await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"])
-    await _delivery_tick(Context())  # type: ignore[arg-type]
-    await _delivery_tick(Context())  # type: ignore[arg-type]
+    await _delivery_tick(running_bot.job_context())
+    await _delivery_tick(running_bot.job_context())
     assert texts(running_bot, ADMIN)[1:] == ["✅ Recovered: fetching arXiv works again."]
 
 
@@ -190,10 +186,6 @@ async def test_translation_down_the_digest_goes_out_on_time_with_originals_then_
     from storage.translations import SqliteTranslationCache
     from tests.fakes.translate_server import FakeTranslateServer
 
-    class Context:
-        bot = running_bot.application.bot
-        bot_data = running_bot.application.bot_data
-
     expected, now = expected_now()
     services = running_bot.application.bot_data["services"]
     with FakeTranslateServer() as server:
@@ -221,7 +213,7 @@ async def test_translation_down_the_digest_goes_out_on_time_with_originals_then_
         assert len(entries) > 1
         assert all("翻译暂不可用" in text for text in entries)
         assert not any("译:" in text for text in received)
-        await _delivery_tick(Context())  # type: ignore[arg-type]
+        await _delivery_tick(running_bot.job_context())
         [alert] = texts(running_bot, ADMIN)
         assert "translation is down" in alert
         # The backend is back: failures were not cached, the next digest is translated.
@@ -230,7 +222,7 @@ async def test_translation_down_the_digest_goes_out_on_time_with_originals_then_
         assert await push(running_bot, later) == 1
         translated = [t for t in texts(running_bot, 212) if re.match(r"<b>\d+\. ", t)]
         assert translated and all("译:" in text for text in translated)
-        await _delivery_tick(Context())  # type: ignore[arg-type]
+        await _delivery_tick(running_bot.job_context())
         assert texts(running_bot, ADMIN)[-1] == "✅ Recovered: translation works again."
         services.translator.close()
 
@@ -241,10 +233,6 @@ async def test_the_token_never_reaches_status_alerts_or_stored_errors(
     from bot.app import _delivery_tick
     from tests.test_bot_subscriptions import ask
 
-    class Context:
-        bot = running_bot.application.bot
-        bot_data = running_bot.application.bot_data
-
     token = running_bot.settings.telegram_bot_token
     expected, now = expected_now()
     add_chat(running_bot, 208)
@@ -252,7 +240,7 @@ async def test_the_token_never_reaches_status_alerts_or_stored_errors(
     running_bot.feeds.route("/rss/stat.ML", b"busy", status=503)
     for _ in range(FETCH_ERRORS):
         await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"], retries=0)
-    await _delivery_tick(Context())  # type: ignore[arg-type]
+    await _delivery_tick(running_bot.job_context())
     running_bot.feeds.route("/rss/stat.ML", feed_dated(expected))
     await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"])
     # ...and Telegram drops connections mid-request while the digest goes out.
