@@ -295,7 +295,8 @@ def _store(
         status="ok",
         announced=newest,
         previous=previous,
-        items=len(merged.papers),
+        # The whole day as stored, not only the feeds that changed since the last poll.
+        items=len(set().union(*papers.announcement_listings(store, newest).values())),
         counts=papers.announcement_counts(store, newest),
         feeds=requests,
     )

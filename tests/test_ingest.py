@@ -188,6 +188,7 @@ async def test_a_day_past_arxivs_cap_is_fetched_whole_and_lagging_feeds_store_no
     # nothing new); from then on until Tuesday's announcement every poll is a 304.
     again = await fetch()
     assert again.status == "ok" and not again.is_new_announcement
+    assert again.items == 2300  # the day as stored, though one of the feeds answered 304
     assert again.feeds == 3 and "capped" not in [r["status"] for r in fetchlog_rows(store)[-3:]]
     assert (await fetch()).status == "not-modified"
     # Tuesday: the feeds are planned from Monday's counts, so no request comes back full; one
