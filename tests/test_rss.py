@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.models import AnnounceType
+from bot.match import match_paper
+from bot.models import AnnounceType, Interests
 from bot.sources.rss import FeedError, parse_feed, split_authors
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -147,6 +148,10 @@ def test_authors_with_affiliations_containing_commas() -> None:
         "Alan Turing",
     )
     assert split_authors("A. One and B. Two") == ("A. One", "B. Two")
+    assert split_authors("Borja Rodr\\'iguez-G\\'alvez, Fran\\c{c}ois M\\\"uller") == (
+        "Borja Rodríguez-Gálvez",
+        "François Müller",
+    )
     assert split_authors("") == ()
 
 
@@ -162,3 +167,11 @@ def test_arbitrary_bytes_give_a_feed_or_a_feed_error(body: bytes) -> None:
 def test_any_truncation_of_a_real_feed_is_an_error(cut: int) -> None:
     with pytest.raises(FeedError):
         parse_feed(CURRENT[:cut])
+
+
+def test_latex_accents_in_author_names_become_letters_so_following_them_works() -> None:
+    paper = {p.arxiv_id: p for p in parse_feed(CURRENT).papers}["2403.16681"]
+    assert paper.authors[0] == "Borja Rodríguez-Gálvez"
+    assert not any("\\" in name for p in parse_feed(CURRENT).papers for name in p.authors)
+    wanted = Interests(authors=("Borja Rodriguez-Galvez",))
+    assert match_paper(paper, wanted)

@@ -23,6 +23,7 @@ from typing import Any
 import feedparser
 
 from bot.models import AnnounceType, Feed, Paper
+from bot.render.latex import latex_to_text
 from bot.sources.ids import InvalidArxivId, parse_arxiv_id
 from bot.sources.taxonomy import get_taxonomy
 from bot.text import normalize_space
@@ -54,7 +55,8 @@ def _plain(text: str) -> str:
 
 
 def split_authors(creator: str) -> tuple[str, ...]:
-    """`A, B (Univ X, City), and C` → (A, B (Univ X, City), C): commas inside parentheses stay."""
+    """`A, B (Univ X, City), and C` → (A, B (Univ X, City), C): commas inside parentheses stay;
+    LaTeX accents become letters."""
     names: list[str] = []
     depth = 0
     current: list[str] = []
@@ -74,7 +76,9 @@ def split_authors(creator: str) -> tuple[str, ...]:
         for part in re.split(r"\s+and\s+(?![^()]*\))", normalize_space(name)):
             part = re.sub(r"^and\s+", "", part.strip())
             if part:
-                cleaned.append(part)
+                # arXiv writes accents in LaTeX (`Rodr\'iguez`): readers, the export and
+                # following an author all want `Rodríguez`.
+                cleaned.append(latex_to_text(part) if "\\" in part else part)
     return tuple(cleaned)
 
 
