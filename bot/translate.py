@@ -465,6 +465,14 @@ def _classify(exc: BaseException) -> str:
     return _PERMANENT
 
 
+def _rate_limited(exc: BaseException) -> bool:
+    return isinstance(exc, dt_errors.TooManyRequests) or (
+        isinstance(exc, dt_errors.ServerException)
+        and bool(exc.args)
+        and exc.args[0] == "ERR_TOO_MANY_REQUESTS"
+    )
+
+
 def _describe(exc: BaseException) -> str:
     # Only the type: requests' messages carry the URL, and DeepL's URL carries the API key;
     # AuthorizationException's message carries the key itself.
@@ -772,7 +780,8 @@ class TranslationService:
                 return None
             except Exception as exc:
                 kind = _classify(exc)
-                if probe:
+                if probe and not _rate_limited(exc):
+                    # A rate limit says nothing about the size: that one waits and retries.
                     log.debug("packed translation request failed: %s", _describe(exc))
                     return None
                 if kind == _PERMANENT:

@@ -519,6 +519,20 @@ async def test_a_service_refusing_long_requests_gets_the_known_size_from_then_on
     assert server.requests and all(r.length <= 1500 for r in server.requests)
 
 
+async def test_a_rate_limited_packed_request_waits_and_is_sent_again_packed(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    server.fail_next(1, 429)
+    sleeps = Sleeps()
+    service = make_service(sleep=sleeps, max_workers=1)
+    texts = await service.paper_texts(fixture_papers(3), "zh-CN")
+    assert all(text.translated for text in texts.values())
+    # The 429 was about the pace, not the size: one wait, then the same packed request.
+    assert service.packing_fallbacks == 0 and sleeps.delays
+    assert server.requests[0].text in [r.text for r in server.requests[1:]]
+    assert server.requests[0].length > REQUEST_SIZES["google"].text
+
+
 async def test_a_backend_that_was_down_gets_packed_requests_again_once_back(
     server: FakeTranslateServer, make_service: Any
 ) -> None:
