@@ -177,3 +177,29 @@ async def test_group_members_cannot_change_settings(running_bot: RunningBot) -> 
     assert "only administrators" in refused["text"]
     chat = chats.get_chat(running_bot.store, group)
     assert chat is not None and chat.delivery_time == "09:00"
+
+
+async def test_group_members_cannot_change_settings_with_the_buttons_either(
+    running_bot: RunningBot,
+) -> None:
+    group = -1003
+    running_bot.api.admins[group] = {7}
+    menu = await ask(running_bot, "/settings", chat_id=group, user_id=8, chat_type="supergroup")
+    before = len(running_bot.api.sent(method="answerCallbackQuery"))
+    running_bot.api.push_callback(
+        group, message_id_of(running_bot, menu), "set:cross", user_id=8, chat_type="supergroup"
+    )
+    await running_bot.api.wait_for(
+        lambda: len(running_bot.api.sent(method="answerCallbackQuery")) > before
+    )
+    answer = running_bot.api.sent(method="answerCallbackQuery")[-1]
+    assert "only administrators" in answer["text"] and answer.get("show_alert")
+    chat = chats.get_chat(running_bot.store, group)
+    assert chat is not None and chat.include_cross  # unchanged
+    # An administrator's press goes through.
+    running_bot.api.push_callback(
+        group, message_id_of(running_bot, menu), "set:cross", user_id=7, chat_type="supergroup"
+    )
+    await running_bot.api.wait_for(
+        lambda: not (chats.get_chat(running_bot.store, group) or chat).include_cross
+    )
