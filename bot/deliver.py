@@ -50,8 +50,8 @@ log = logging.getLogger(__name__)
 PRIVATE_INTERVAL = 1.0
 GROUP_INTERVAL = 3.0
 MAX_ATTEMPTS = 6
-# Due chats matched per round: subscriptions are read a batch at a time, and the event loop
-# gets a turn between batches.
+# Due chats matched per round: subscriptions are read a batch at a time, and the sender is
+# woken after each batch.
 PUSH_BATCH = 1000
 # Outbox texts are Telegram HTML by construction, whatever defaults the sending bot has.
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)

@@ -1,6 +1,7 @@
 """A chat's digest from what is stored: match the latest announcement, translate what is shown.
 
-The daily push and `/digest` both come through here, so a chat sees the same digest either way.
+`/digest`, `/status` and `/export` come through here. The daily push matches every due chat at
+once (bot.match_index), which tests/test_match_index.py holds to the same digests.
 """
 
 from __future__ import annotations

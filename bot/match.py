@@ -258,6 +258,9 @@ def match_paper(paper: Paper, interests: Interests) -> tuple[Reason, ...]:
 def _rank_key(
     paper: Paper, reasons: tuple[Reason, ...], categories: frozenset[str], position: int
 ) -> tuple[int, int, int, int]:
+    """A digest's order: title hits and followed authors, then abstract hits, then
+    category-only (more keyword hits first); new before cross-list before replacement; feed
+    order breaks ties."""
     # Title hits and followed authors are tier 0, abstract hits 1, categories 2.
     tier = 2
     keyword_hits = 0
@@ -271,14 +274,6 @@ def _rank_key(
         2 if paper.announce_type in _REPLACEMENTS else 0
     )
     return (tier, -keyword_hits, kind, position)
-
-
-def rank(entries: Sequence[DigestEntry], interests: Interests) -> list[DigestEntry]:
-    """Title hits and followed authors, then abstract hits, then category-only; new before
-    cross-list before replacement; feed order breaks ties."""
-    categories = _prepare(interests).categories
-    keyed = [(_rank_key(e.paper, e.reasons, categories, i), e) for i, e in enumerate(entries)]
-    return [entry for _, entry in sorted(keyed, key=lambda pair: pair[0])]
 
 
 def build_digest(

@@ -443,11 +443,11 @@ class _Skipped(Exception):
 
 def _classify(exc: BaseException) -> str:
     """How to react to a backend error; deep-translator's exceptions share no base class."""
-    if isinstance(exc, dt_errors.TooManyRequests):
+    if _rate_limited(exc):
         return _RETRY
     if isinstance(exc, dt_errors.ServerException):
         message = str(exc.args[0]) if exc.args else ""
-        if message == "ERR_TOO_MANY_REQUESTS" or message in _SERVER_TRANSIENT:
+        if message in _SERVER_TRANSIENT:
             return _RETRY
         return _FATAL if message in _SERVER_FATAL else _PERMANENT
     if isinstance(

@@ -99,27 +99,27 @@ def validators(store: Store, url: str) -> tuple[str | None, str | None]:
     Only a response whose feed was stored counts: after a failed store the next fetch must get
     the whole feed again, not a 304.
     """
-    rows = list(
-        store.db.query(
-            "SELECT etag, last_modified FROM fetch_log WHERE url = ? AND status IN ('ok', 'empty')"
-            " ORDER BY id DESC LIMIT 1",
-            [url],
-        )
-    )
-    if not rows:
-        return None, None
-    return rows[0]["etag"], rows[0]["last_modified"]
+    row = _stored_response(store, url)
+    return (row["etag"], row["last_modified"]) if row else (None, None)
 
 
 def stored_announcement(store: Store, url: str) -> date | None:
     """The announcement date of the response `validators` describes: what a 304 for `url`
     means the feed still holds."""
-    row = store.db.execute(
-        "SELECT announced FROM fetch_log WHERE url = ? AND status IN ('ok', 'empty')"
-        " ORDER BY id DESC LIMIT 1",
-        [url],
-    ).fetchone()
-    return date.fromisoformat(row[0]) if row and row[0] else None
+    row = _stored_response(store, url)
+    return date.fromisoformat(row["announced"]) if row and row["announced"] else None
+
+
+def _stored_response(store: Store, url: str) -> dict[str, Any] | None:
+    """The fetch log's row for the latest response to `url` whose feed was stored."""
+    rows = list(
+        store.db.query(
+            "SELECT etag, last_modified, announced FROM fetch_log"
+            " WHERE url = ? AND status IN ('ok', 'empty') ORDER BY id DESC LIMIT 1",
+            [url],
+        )
+    )
+    return rows[0] if rows else None
 
 
 def mark_categories_fetched(store: Store, categories: list[str], announced: date | None) -> None:
