@@ -9,7 +9,8 @@ from telegram import Update
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot.i18n import t
-from handlers.common import Context, command_args, escape, register_chat, reply, services
+from bot.render.telegram import escape
+from handlers.common import Context, command_args, register_chat, reply, services
 from storage import chats
 from storage.stats import active_chat_ids, collect
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.i18n import t
+from bot.render.telegram import escape
 from bot.sources.taxonomy import get_taxonomy
 from handlers.common import (
     Context,
     edit,
-    escape,
     may_change_settings,
     register_chat,
     reply,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 from telegram import Chat as TgChat
@@ -43,15 +42,6 @@ def register_chat(update: Update, context: Context) -> Chat:
         delivery_time=settings.default_delivery_time,
         ui_language=ui_language(user.language_code if user else None),
     )
-
-
-# Bidirectional overrides and isolates in echoed input would flip the rest of our reply's line.
-_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
-
-
-def escape(text: str) -> str:
-    """HTML-escape dynamic text for Telegram's HTML parse mode, without bidi overrides."""
-    return html.escape(text.translate(_BIDI_CONTROLS), quote=False)
 
 
 async def reply(update: Update, text: str, **kwargs: object) -> None:

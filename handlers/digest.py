@@ -13,9 +13,9 @@ from bot.i18n import t
 from bot.ingest import fetch_and_store
 from bot.models import DigestEntry, ReasonKind
 from bot.render.markdown import render_markdown
-from bot.render.telegram import render_entry, render_overview
+from bot.render.telegram import escape, render_entry, render_overview
 from bot.sources.ids import InvalidArxivId, parse_arxiv_id
-from handlers.common import Context, command_args, escape, register_chat, reply, services
+from handlers.common import Context, command_args, register_chat, reply, services
 from storage import chats, deliveries, fetchlog, papers, saved
 from storage.chats import Chat
 

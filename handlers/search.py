@@ -7,7 +7,6 @@ a keyword. ⭐ reuses the paper buttons' `save:ID`.
 
 from __future__ import annotations
 
-import html
 import time
 from collections import defaultdict, deque
 
@@ -17,7 +16,7 @@ from telegram.constants import ChatAction
 from bot.i18n import t
 from bot.match import parse_keywords
 from bot.render.latex import latex_to_text
-from bot.render.telegram import authors_line, telegram_length
+from bot.render.telegram import authors_line, escape, telegram_length
 from bot.sources.search import SearchError, SearchHit, SearchPage, parse_query
 from bot.text import cut_text
 from handlers.common import Context, command_args, edit, register_chat, reply, services
@@ -28,10 +27,6 @@ from storage.chats import Chat, Subscription
 FLOOD_COUNT = 5
 FLOOD_SECONDS = 60.0
 _recent: defaultdict[int, deque[float]] = defaultdict(deque)
-
-
-def _e(text: str) -> str:
-    return html.escape(text, quote=False)
 
 
 def _flooding(chat_id: int, now: float) -> float:
@@ -55,21 +50,21 @@ def results_view(
     page: SearchPage, key: str, titles: dict[str, str], lang: str
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The results message and its buttons."""
-    lines = [t("search_title", lang, query=_e(page.query.text), page=page.page + 1)]
+    lines = [t("search_title", lang, query=escape(page.query.text), page=page.page + 1)]
     rows: list[list[InlineKeyboardButton]] = []
     for number, hit in enumerate(page.hits, page.page * 5 + 1):
         paper = hit.paper
         shown = latex_to_text(titles.get(paper.title, paper.title))
         original = latex_to_text(paper.title)
-        block = [f"\n<b>{number}. {_e(shown)}</b>"]
+        block = [f"\n<b>{number}. {escape(shown)}</b>"]
         if shown != original:
-            block.append(f"<i>{_e(original)}</i>")
+            block.append(f"<i>{escape(original)}</i>")
         day = hit.published.isoformat() if hit.published else ""
-        block.append(f"👥 {_e(authors_line(paper.authors, 5))}")
-        block.append(f"📅 {day} · {_e(' '.join(paper.categories[:4]))}")
+        block.append(f"👥 {escape(authors_line(paper.authors, 5))}")
+        block.append(f"📅 {day} · {escape(' '.join(paper.categories[:4]))}")
         block.append(
-            f'🔗 <a href="{_e(paper.abs_url)}">arXiv:{_e(paper.versioned_id)}</a> · '
-            f'<a href="{_e(paper.pdf_url)}">PDF</a>'
+            f'🔗 <a href="{escape(paper.abs_url)}">arXiv:{escape(paper.versioned_id)}</a> · '
+            f'<a href="{escape(paper.pdf_url)}">PDF</a>'
         )
         lines.extend(block)
         index = number - page.page * 5 - 1
@@ -110,10 +105,10 @@ async def _run_search(
         page = await services(context).search.search(query, page_number)
     except SearchError as exc:
         key = "search_bad_query" if exc.kind == "bad-query" else "search_unavailable"
-        await reply(update, t(key, lang, query=_e(query_text[:200])))
+        await reply(update, t(key, lang, query=escape(query_text[:200])))
         return None
     if not page.hits:
-        await reply(update, t("search_no_results", lang, query=_e(query_text[:200])))
+        await reply(update, t("search_no_results", lang, query=escape(query_text[:200])))
         return None
     papers.remember_papers(services(context).store, [hit.paper for hit in page.hits])
     return page, searches.remember_query(services(context).store, query_text)
@@ -192,15 +187,15 @@ async def _details(update: Update, context: Context, chat: Chat, hit: SearchHit)
         [hit.paper], chat.language, summaries=chat.summaries
     )
     text = texts[hit.paper.arxiv_id]
-    lines = [f"<b>{_e(latex_to_text(text.title))}</b>"]
+    lines = [f"<b>{escape(latex_to_text(text.title))}</b>"]
     if text.title != hit.paper.title:
-        lines.append(f"<i>{_e(latex_to_text(hit.paper.title))}</i>")
+        lines.append(f"<i>{escape(latex_to_text(hit.paper.title))}</i>")
     if text.summary:
-        lines.append(f"💡 {_e(latex_to_text(text.summary))}")
+        lines.append(f"💡 {escape(latex_to_text(text.summary))}")
     body = latex_to_text(text.abstract)
-    lines.append(f"<blockquote expandable>{_e(cut_text(body, 3000))}</blockquote>")
+    lines.append(f"<blockquote expandable>{escape(cut_text(body, 3000))}</blockquote>")
     lines.append(
-        f'🔗 <a href="{_e(hit.paper.abs_url)}">arXiv:{_e(hit.paper.versioned_id)}</a> · '
-        f'<a href="{_e(hit.paper.pdf_url)}">PDF</a>'
+        f'🔗 <a href="{escape(hit.paper.abs_url)}">arXiv:{escape(hit.paper.versioned_id)}</a> · '
+        f'<a href="{escape(hit.paper.pdf_url)}">PDF</a>'
     )
     await reply(update, "\n".join(lines))

@@ -12,11 +12,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.chat_settings import SettingError, parse_language, parse_time, parse_timezone
 from bot.i18n import t
+from bot.render.telegram import escape
 from handlers.common import (
     Context,
     command_args,
     edit,
-    escape,
     may_change_settings,
     register_chat,
     reply,

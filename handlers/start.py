@@ -5,7 +5,8 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.i18n import t
-from handlers.common import Context, escape, may_change_settings, register_chat, reply, services
+from bot.render.telegram import escape
+from handlers.common import Context, may_change_settings, register_chat, reply, services
 from storage import chats
 
 

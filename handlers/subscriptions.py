@@ -6,12 +6,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.i18n import t
 from bot.match import parse_keywords
+from bot.render.telegram import escape
 from bot.sources.taxonomy import get_taxonomy
 from handlers.common import (
     Context,
     command_args,
     edit,
-    escape,
     may_change_settings,
     register_chat,
     reply,

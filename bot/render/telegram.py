@@ -25,8 +25,14 @@ def telegram_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def _e(text: str) -> str:
-    return html.escape(text, quote=False)
+# Bidirectional overrides and isolates in a title or in echoed input would flip the rest of the
+# message's line.
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
+def escape(text: str) -> str:
+    """HTML-escape dynamic text for Telegram's HTML parse mode, without bidi overrides."""
+    return html.escape(text.translate(_BIDI_CONTROLS), quote=False)
 
 
 def _attr(text: str) -> str:
@@ -75,28 +81,28 @@ def render_entry(entry: DigestEntry, text: PaperText, language: str, index: int)
     title, abstract, summary, same = _shown(text, paper)
     original_title = latex_to_text(paper.title)
     original_abstract = latex_to_text(paper.abstract)
-    head = [f"<b>{index}. {_e(title)}</b>"]
+    head = [f"<b>{index}. {escape(title)}</b>"]
     if original_title != title:
-        head.append(f"<i>{_e(original_title)}</i>")
+        head.append(f"<i>{escape(original_title)}</i>")
     if not text.translated:
-        head.append(f"<i>{_e(words.translation_unavailable)}</i>")
-    head.append(f"👥 {_e(authors_line(paper.authors))}")
-    categories = " · ".join(_e(c) for c in paper.categories)
+        head.append(f"<i>{escape(words.translation_unavailable)}</i>")
+    head.append(f"👥 {escape(authors_line(paper.authors))}")
+    categories = " · ".join(escape(c) for c in paper.categories)
     tags = _tags(paper, words)
-    head.append(f"🏷 {categories}" + (f" · <i>{_e(', '.join(tags))}</i>" if tags else ""))
+    head.append(f"🏷 {categories}" + (f" · <i>{escape(', '.join(tags))}</i>" if tags else ""))
     head.append(
-        f'🔗 <a href="{_attr(paper.abs_url)}">arXiv:{_e(paper.versioned_id)}</a> · '
+        f'🔗 <a href="{_attr(paper.abs_url)}">arXiv:{escape(paper.versioned_id)}</a> · '
         f'<a href="{_attr(paper.pdf_url)}">PDF</a>'
     )
-    head.append(f"🎯 {_e(' · '.join(reason_text(r, words) for r in entry.reasons))}")
+    head.append(f"🎯 {escape(' · '.join(reason_text(r, words) for r in entry.reasons))}")
     if summary:
-        head.append(f"💡 {_e(summary)}")
+        head.append(f"💡 {escape(summary)}")
     header = "\n".join(head)
 
     def build(first: str, second: str | None) -> str:
-        parts = [header, f"<blockquote expandable>{_e(first)}</blockquote>"]
+        parts = [header, f"<blockquote expandable>{escape(first)}</blockquote>"]
         if second is not None:
-            parts.append(f"<blockquote expandable>{_e(second)}</blockquote>")
+            parts.append(f"<blockquote expandable>{escape(second)}</blockquote>")
         return "\n".join(parts)
 
     first, second = (original_abstract, None) if same else (abstract, original_abstract)
@@ -130,9 +136,9 @@ def _cut_html_safe(header: str) -> str:
 
 def _overview_item(index: int, entry: DigestEntry, text: PaperText) -> str:
     title, _, summary, _ = _shown(text, entry.paper)
-    line = f'{index}. <a href="{_attr(entry.paper.abs_url)}">{_e(title)}</a>'
+    line = f'{index}. <a href="{_attr(entry.paper.abs_url)}">{escape(title)}</a>'
     if summary:
-        line += f"\n    {_e(cut_text(summary, 400))}"
+        line += f"\n    {escape(cut_text(summary, 400))}"
     return line
 
 
@@ -143,9 +149,9 @@ def render_overview(digest: Digest, texts: Mapping[str, PaperText], language: st
     """
     words = labels(language)
     day = digest.announced.isoformat() if digest.announced else "—"
-    title = f"<b>{_e(words.digest_title.format(date=day, count=digest.total))}</b>"
+    title = f"<b>{escape(words.digest_title.format(date=day, count=digest.total))}</b>"
     if not digest.entries:
-        return [f"{title}\n{_e(words.no_papers)}"]
+        return [f"{title}\n{escape(words.no_papers)}"]
     items = [
         _overview_item(
             i, entry, texts.get(entry.paper.arxiv_id) or _original(entry.paper, language)
@@ -153,7 +159,7 @@ def render_overview(digest: Digest, texts: Mapping[str, PaperText], language: st
         for i, entry in enumerate(digest.entries, 1)
     ]
     if digest.more > 0:
-        items.append(_e(words.more.format(count=digest.more)))
+        items.append(escape(words.more.format(count=digest.more)))
     messages: list[str] = []
     current = title
     for item in items:
