@@ -56,6 +56,9 @@ async def test_search_by_id_and_the_error_replies(running_bot: RunningBot) -> No
     assert "Frequency of Hot Jupiters" in found["text"]
     assert "➕" not in str(found["reply_markup"])  # an id is not a keyword
     assert "No results" in (await ask(running_bot, "/search zzzqqq"))["text"]
+    # The query is echoed without the right-to-left override that would flip the line.
+    echoed = (await ask(running_bot, "/search \u202ezzzqqq\u202c", chat_id=79))["text"]
+    assert "No results" in echoed and "zzzqqq" in echoed and "\u202e" not in echoed
     assert "could not understand" in (await ask(running_bot, "/search 2403.99999"))["text"]
     assert "not answering" in (await ask(running_bot, "/search busy"))["text"]
     assert "Search arXiv" in (await ask(running_bot, "/search"))["text"]
