@@ -1,6 +1,6 @@
 """Delivery: a daily push to thousands of chats through a fake Telegram that enforces its limits.
 
-The real drain (bot.deliver) and the production AIORateLimiter send to the loopback fake Bot
+The real drain (bot.sender) and the production AIORateLimiter send to the loopback fake Bot
 API (tests/fakes/bot_api.py) with Telegram's flood limits on: 30 messages a second overall, one
 a second per private chat, 20 a minute per group, 429 + retry_after beyond them. Each chat gets
 an overview and one to five papers (about 1,200 characters each), one chat in ten is a group.
@@ -32,7 +32,7 @@ from datetime import date
 from pathlib import Path
 
 from bench.report import figure
-from bot.deliver import SendLimits, drain_outbox
+from bot.sender import SendLimits, drain_outbox
 from storage import chats, outbox
 from storage.database import Store, open_store
 from storage.outbox import OutboxMessage

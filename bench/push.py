@@ -32,8 +32,8 @@ from typing import Any
 from bench.matching import announcement, workload
 from bench.report import figure
 from bot.config import Settings
-from bot.deliver import queue_due_digests
 from bot.models import Paper
+from bot.push import queue_due_digests
 from bot.translate import TranslationService
 from storage import outbox, papers
 from storage.clock import utc_now

@@ -11,11 +11,10 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from telegram import Bot
-from telegram.error import TelegramError
-
-from storage import alerts
+from bot.render.telegram import escape
+from storage import alerts, chats, outbox
 from storage.database import Store
+from storage.outbox import Kind, OutboxMessage, Priority
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +78,12 @@ RECOVERED = {
 }
 
 
-async def update_alerts(
-    bot: Bot, store: Store, admin_ids: Iterable[int], states: dict[str, str | None]
+def update_alerts(
+    store: Store, admin_ids: Iterable[int], states: dict[str, str | None]
 ) -> list[str]:
-    """Raise new problems and clear recovered ones, telling every admin once; returns the
-    messages sent (for logs and tests)."""
+    """Raise new problems and clear recovered ones, queueing one message per admin in the
+    outbox (the sender delivers it like everything else); returns the messages (for logs and
+    tests). An admin who never opened a chat with the bot cannot be messaged: logged."""
     messages: list[str] = []
     for kind, problem in states.items():
         if problem is not None and alerts.raise_alert(store, kind, problem):
@@ -92,10 +92,17 @@ async def update_alerts(
         elif problem is None and alerts.clear_alert(store, kind):
             messages.append(f"✅ Recovered: {RECOVERED[kind]}.")
             log.info("alert cleared: %s", kind)
-    for text in messages:
-        for admin in admin_ids:
-            try:
-                await bot.send_message(admin, text, parse_mode=None)
-            except TelegramError as exc:
-                log.warning("could not alert admin %s: %s", admin, exc)
+    if not messages:
+        return messages
+    reachable = [admin for admin in admin_ids if chats.get_chat(store, admin) is not None]
+    for admin in sorted(set(admin_ids) - set(reachable)):
+        log.warning("admin %s never started the bot: cannot be alerted", admin)
+    outbox.enqueue(
+        store,
+        [
+            OutboxMessage(admin, 0, escape(text), kind=Kind.ALERT, priority=Priority.INTERACTIVE)
+            for text in messages
+            for admin in reachable
+        ],
+    )
     return messages

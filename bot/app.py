@@ -9,24 +9,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import threading
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, CallbackContext, Defaults
+from telegram.error import Forbidden, InvalidToken, NetworkError
+from telegram.ext import AIORateLimiter, Application, Defaults
 
 from bot.alerts import Health, assess, update_alerts
 from bot.config import Settings
-from bot.deliver import queue_due_digests
-from bot.flood import FloodGuard
 from bot.ingest import fetch_and_store
+from bot.push import queue_due_digests
 from bot.schedule import should_fetch
 from bot.sender import Sender
+from bot.services import CONTEXT_TYPES, BotContext, Services, services_of
 from bot.sources.search import ArxivSearch
 from bot.translate import TranslationService
+from bot.updates import ChatOrderedProcessor
 from storage import fetchlog, papers
 from storage.chats import subscribed_categories
 from storage.database import Store, open_store
@@ -58,21 +57,6 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-@dataclass
-class Services:
-    """What handlers and jobs need, built once and kept in `application.bot_data`."""
-
-    settings: Settings
-    store: Store
-    translator: TranslationService
-    search: ArxivSearch
-    sender: Sender
-    flood: FloodGuard = field(default_factory=FloodGuard)
-    # Set by SIGINT/SIGTERM/SIGABRT: a stop asked for before the application ran is carried
-    # out as soon as it does.
-    stop_asked: threading.Event = field(default_factory=threading.Event)
-
-
 def rate_limiter(scale: float = 1.0) -> AIORateLimiter:
     """python-telegram-bot's limiter under everything the bot sends: 30/s overall, 20/min per
     group, and a 429 retried (up to 3 times) after retry_after. Its default of no retries would
@@ -99,6 +83,8 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
             )
         )
         .rate_limiter(rate_limiter())
+        .context_types(CONTEXT_TYPES)
+        .concurrent_updates(ChatOrderedProcessor())
         .post_init(_post_init)
         .post_stop(_post_stop)
         .build()
@@ -116,7 +102,7 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
     return application
 
 
-async def _on_error(update: object, context: CallbackContext) -> None:  # type: ignore[type-arg,unused-ignore]
+async def _on_error(update: object, context: BotContext) -> None:
     """Log the failure with what the user did, and tell them instead of going silent."""
     from bot.i18n import t, ui_language
 
@@ -136,18 +122,15 @@ async def _on_error(update: object, context: CallbackContext) -> None:  # type: 
     if chat is None or isinstance(context.error, Forbidden):
         return
     user = update.effective_user if isinstance(update, Update) else None
-    try:
-        await context.bot.send_message(
-            chat.id, t("error", ui_language(user.language_code if user else None))
-        )
-    except TelegramError:
-        log.warning("could not tell chat %s about the failure", chat.id)
+    await context.services.sender.send_now(
+        chat.id, t("error", ui_language(user.language_code if user else None))
+    )
 
 
-async def _delivery_tick(context: CallbackContext) -> None:  # type: ignore[type-arg,unused-ignore]
+async def _delivery_tick(context: BotContext) -> None:
     """Every minute: queue the digests (and notes) that are due, wake the sender, and tell the
     admins when fetching, translation or delivery broke or recovered."""
-    services: Services = context.bot_data["services"]
+    services = context.services
     store = services.store
     queued = await queue_due_digests(
         store, services.translator, datetime.now(UTC), queued_some=services.sender.wake
@@ -169,13 +152,14 @@ async def _delivery_tick(context: CallbackContext) -> None:  # type: ignore[type
     )
     if "delivery" in states:
         services.sender.reset_sample()
-    await update_alerts(context.bot, store, services.settings.admin_ids, states)
+    if update_alerts(store, services.settings.admin_ids, states):
+        services.sender.wake()
 
 
-async def _fetch_tick(context: CallbackContext) -> None:  # type: ignore[type-arg,unused-ignore]
+async def _fetch_tick(context: BotContext) -> None:
     """Every 5 minutes: fetch when bot.schedule.should_fetch says the announcement is due and
     missing, or a newly subscribed category has never been fetched."""
-    services: Services = context.bot_data["services"]
+    services = context.services
     store = services.store
     categories = subscribed_categories(store)
     if not categories:
@@ -229,8 +213,8 @@ async def _post_init(application: Application) -> None:
     log.info("bot @%s is running (long polling); stop with Ctrl+C", me.username)
 
 
-async def _start_sender(context: CallbackContext) -> None:  # type: ignore[type-arg,unused-ignore]
-    services: Services = context.bot_data["services"]
+async def _start_sender(context: BotContext) -> None:
+    services = context.services
     if services.stop_asked.is_set():
         context.application.stop_running()  # running now: this stops it in order
         return
@@ -239,7 +223,7 @@ async def _start_sender(context: CallbackContext) -> None:  # type: ignore[type-
 
 async def _post_stop(application: Application) -> None:  # type: ignore[type-arg,unused-ignore]
     """On SIGTERM or Ctrl+C: the messages in flight finish and are recorded before exit."""
-    await application.bot_data["services"].sender.stop()
+    await services_of(application).sender.stop()
 
 
 def _stop_on_signals(application: Application) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -249,7 +233,7 @@ def _stop_on_signals(application: Application) -> None:  # type: ignore[type-arg
     "cannot reach Telegram"). `stop_running` stops a running application in order and, before
     that, has start-up end after post_init; a signal between that point and the application
     running is carried out by `_start_sender`, the first job to run."""
-    asked = application.bot_data["services"].stop_asked
+    asked = services_of(application).stop_asked
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)  # the loop run_polling / run_webhook will use
 

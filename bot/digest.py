@@ -6,6 +6,7 @@ once (bot.match_index), which tests/test_match_index.py holds to the same digest
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date
 
@@ -41,7 +42,7 @@ def match_chat(
     """The chat's whole digest of one announcement (the latest stored by default),
     untranslated, as `/digest` shows it. None when nothing has been announced yet.
 
-    The daily push matches every due chat at once instead (bot.deliver, bot.match_index) and
+    The daily push matches every due chat at once instead (bot.push, bot.match_index) and
     leaves out what the ledger says the chat already has.
     """
     day = announced or papers.latest_announcement(store)
@@ -63,12 +64,17 @@ async def chat_digest(
     *,
     announced: date | None = None,
     cap: int | None = None,
+    first: int = 1,
 ) -> ChatDigest | None:
-    """`match_chat`, with the shown papers translated into the chat's language."""
-    digest = match_chat(store, chat, announced=announced, cap=cap)
+    """`match_chat`, with the papers shown from the `first`-th on translated into the chat's
+    language. Matching a whole day runs in a worker thread: a chat following keywords across
+    every category reads thousands of abstracts, and other chats must not wait for it."""
+    digest = await asyncio.to_thread(match_chat, store, chat, announced=announced, cap=cap)
     if digest is None:
         return None
     texts = await translator.paper_texts(
-        [entry.paper for entry in digest.entries], chat.language, summaries=chat.summaries
+        [entry.paper for entry in digest.entries[first - 1 :]],
+        chat.language,
+        summaries=chat.summaries,
     )
     return ChatDigest(digest, texts, chat.language)

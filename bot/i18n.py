@@ -356,6 +356,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Tap a button to remove it.",
         "zh": "点击按钮即可删除。",
     },
+    "broadcast_usage": {
+        "en": "Usage: <code>/broadcast TEXT</code> — you will see a preview first.",
+        "zh": "用法：<code>/broadcast 内容</code>，发送前会先显示预览。",
+    },
+    "broadcast_preview": {
+        "en": "📣 <b>Preview</b> — this goes to {chats} active chats:\n\n{text}",
+        "zh": "📣 <b>预览</b>：将发送给 {chats} 个活跃聊天：\n\n{text}",
+    },
+    "broadcast_send": {
+        "en": "✅ Send to {chats} chats",
+        "zh": "✅ 发送给 {chats} 个聊天",
+    },
+    "broadcast_cancel": {
+        "en": "✖️ Cancel",
+        "zh": "✖️ 取消",
+    },
+    "broadcast_queued": {
+        "en": "✅ Broadcast #{id} queued for {chats} chats. /stats shows its progress.",
+        "zh": "✅ 广播 #{id} 已排队，共 {chats} 个聊天。/stats 可查看进度。",
+    },
+    "broadcast_cancelled": {
+        "en": "✖️ Broadcast cancelled; nothing was sent.",
+        "zh": "✖️ 广播已取消，未发送任何消息。",
+    },
+    "broadcast_done_already": {
+        "en": "This broadcast was already sent or cancelled.",
+        "zh": "此广播已发送或已取消。",
+    },
 }
 
 

@@ -13,7 +13,7 @@ announcement (bot.schedule.expected_announcement):
   short "today's digest is delayed" note instead of silence; the digest follows when it comes.
 - `WAITING`: not due yet; `ANNOUNCED`: stored, the normal digest handles it.
 
-Everything here is pure; bot.deliver reads the store and queues the notes.
+Everything here is pure; bot.push reads the store and queues the notes.
 """
 
 from __future__ import annotations

@@ -1,17 +1,18 @@
-"""Admin commands, for the user ids in ADMIN_IDS only: /stats and /broadcast TEXT."""
+"""Admin commands, for the user ids in ADMIN_IDS only: /stats and /broadcast TEXT (previewed,
+then sent through the outbox when confirmed with ✅)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
-from telegram import Update
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.i18n import t
+from bot.render.fit import split_message
 from bot.render.telegram import escape
-from handlers.common import Context, command_args, register_chat, reply, services
-from storage import chats
+from handlers.common import Context, command_args, edit, register_chat, reply, services
+from storage import broadcasts, outbox
+from storage.outbox import Kind, Status
 from storage.stats import active_chat_ids, collect
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ async def _is_admin(update: Update, context: Context) -> bool:
     user = update.effective_user
     if user is not None and user.id in services(context).settings.admin_ids:
         return True
-    await reply(update, t("bot_admins_only", chat.ui_language))
+    await reply(update, context, t("bot_admins_only", chat.ui_language))
     return False
 
 
@@ -30,7 +31,8 @@ async def stats(update: Update, context: Context) -> None:
     """`/stats`: chats, active, subscriptions, last fetch, deliveries and failures today."""
     if not await _is_admin(update, context):
         return
-    numbers = collect(services(context).store)
+    store = services(context).store
+    numbers = collect(store)
     lines = [
         "<b>Stats</b>",
         f"chats: {numbers.chats} (active {numbers.active}, paused {numbers.paused})",
@@ -40,47 +42,83 @@ async def stats(update: Update, context: Context) -> None:
         f"last fetch: {escape(numbers.last_fetch or '—')} ({numbers.last_fetch_status or '—'})",
         f"deliveries today: {numbers.deliveries_today}, "
         f"fetch failures today: {numbers.fetch_failures_today}",
+        f"outbox: {outbox.pending_count(store)} waiting",
     ]
-    await reply(update, "\n".join(lines))
+    last = broadcasts.latest_queued(store)
+    if last is not None:
+        counts = outbox.counts_by_status(store, last.id, Kind.BROADCAST)
+        lines.append(
+            f"broadcast #{last.id}: {counts.get(Status.SENT, 0)} of {last.chats} sent, "
+            f"{counts.get(Status.PENDING, 0)} waiting, {counts.get(Status.FAILED, 0)} failed, "
+            f"{counts.get(Status.DROPPED, 0)} blocked the bot"
+        )
+    await reply(update, context, "\n".join(lines))
 
 
 async def broadcast(update: Update, context: Context) -> None:
-    """`/broadcast TEXT`: send TEXT to every active chat, within Telegram's limits.
-
-    Blocked chats are marked inactive; a 429 waits exactly retry_after and resends.
-    """
+    """`/broadcast TEXT`: a preview with ✅ send / ✖️ cancel; nothing goes out until an admin
+    confirms (a typo sent to every chat cannot be taken back)."""
     if not await _is_admin(update, context):
         return
+    chat = register_chat(update, context)
+    lang = chat.ui_language
     text = command_args(context).strip()
     if not text:
-        await reply(update, "Usage: <code>/broadcast TEXT</code>")
+        await reply(update, context, t("broadcast_usage", lang))
         return
     store = services(context).store
-    sent = blocked = failed = 0
-    for chat_id in active_chat_ids(store):
-        for _ in range(5):
-            try:
-                await context.bot.send_message(chat_id, escape(text))
-                sent += 1
-            except RetryAfter as exc:
-                delay = exc.retry_after
-                await asyncio.sleep(
-                    delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
-                )
-                continue
-            except Forbidden:
-                chats.update_chat(store, chat_id, active=False)
-                blocked += 1
-            except ChatMigrated as exc:
-                log.info("chat %s moved to %s", chat_id, exc.new_chat_id)
-                failed += 1
-            except BadRequest as exc:
-                log.warning("broadcast to chat %s rejected: %s", chat_id, exc.message)
-                failed += 1
-            except TelegramError as exc:
-                log.warning("broadcast to chat %s failed: %s", chat_id, type(exc).__name__)
-                failed += 1
-            break
-    await reply(
-        update, f"Broadcast: {sent} sent, {blocked} blocked (marked inactive), {failed} failed."
+    user = update.effective_user
+    assert user is not None
+    draft = broadcasts.create(store, user.id, text)
+    count = len(active_chat_ids(store))
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("broadcast_send", lang, chats=count), callback_data=f"bc:send:{draft.id}"
+                ),
+                InlineKeyboardButton(
+                    t("broadcast_cancel", lang), callback_data=f"bc:cancel:{draft.id}"
+                ),
+            ]
+        ]
     )
+    await reply(
+        update,
+        context,
+        t("broadcast_preview", lang, chats=count, text=escape(text)),
+        reply_markup=keyboard,
+    )
+
+
+async def broadcast_button(update: Update, context: Context) -> None:
+    """✅ queues the previewed broadcast in the outbox (the sender paces it like a push, so
+    other chats keep being answered); ✖️ drops it. Admins only; a second press does nothing."""
+    query = update.callback_query
+    assert query is not None
+    chat = register_chat(update, context)
+    lang = chat.ui_language
+    user = update.effective_user
+    if user is None or user.id not in services(context).settings.admin_ids:
+        await query.answer(t("bot_admins_only", lang), show_alert=True)
+        return
+    action, _, number = (query.data or "").removeprefix("bc:").partition(":")
+    store = services(context).store
+    draft = broadcasts.get(store, int(number)) if number.isdigit() else None
+    if draft is None or action not in ("send", "cancel"):
+        await query.answer()
+        return
+    if action == "cancel":
+        done = broadcasts.cancel(store, draft.id)
+        await query.answer()
+        key = "broadcast_cancelled" if done else "broadcast_done_already"
+        await edit(update, context, t(key, lang))
+        return
+    count = broadcasts.queue(store, draft.id, split_message(escape(draft.text)))
+    await query.answer()
+    if count is None:
+        await edit(update, context, t("broadcast_done_already", lang))
+        return
+    log.info("broadcast %d queued for %d chats by admin %s", draft.id, count, user.id)
+    services(context).sender.wake()
+    await edit(update, context, t("broadcast_queued", lang, id=draft.id, chats=count))

@@ -108,7 +108,7 @@ def categories_view(
 async def open_browser(update: Update, context: Context, chat: Chat) -> None:
     """Send the browser's first level."""
     text, keyboard = archives_view(_subscribed(context, chat.chat_id), chat.ui_language, 0)
-    await reply(update, text, reply_markup=keyboard)
+    await reply(update, context, text, reply_markup=keyboard)
 
 
 async def browser_button(update: Update, context: Context) -> None:
@@ -152,7 +152,7 @@ async def browser_button(update: Update, context: Context) -> None:
                 text, keyboard = archives_view(subscribed, lang, int(back.lstrip("a") or 0))
             else:
                 text, keyboard = categories_view(archive, subscribed, lang, int(back))
-            await edit(update, text, reply_markup=keyboard)
+            await edit(update, context, text, reply_markup=keyboard)
             return
         else:
             raise ValueError(query.data)
@@ -161,4 +161,4 @@ async def browser_button(update: Update, context: Context) -> None:
         await query.answer()
         return
     await query.answer()
-    await edit(update, text, reply_markup=keyboard)
+    await edit(update, context, text, reply_markup=keyboard)

@@ -1,29 +1,24 @@
-"""What every handler needs: services, the chat's record, its language, permission checks."""
+"""What every handler needs: services, the chat's record, its language, permission checks,
+and the one way to reply."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from telegram import Chat as TgChat
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from bot.i18n import t, ui_language
+from bot.services import BotContext, Services
 from storage import chats
 from storage.chats import Chat
 
-if TYPE_CHECKING:
-    from bot.app import Services
-
-Context = ContextTypes.DEFAULT_TYPE
+Context = BotContext
 
 
 def services(context: Context) -> Services:
     """The Services object `bot.app.build_application` stored for handlers."""
-    found: Services = context.bot_data["services"]
-    return found
+    return context.services
 
 
 def register_chat(update: Update, context: Context) -> Chat:
@@ -44,36 +39,53 @@ def register_chat(update: Update, context: Context) -> Chat:
     )
 
 
-async def reply(update: Update, text: str, **kwargs: object) -> None:
-    """Answer in the chat the update came from (also for edited messages and callbacks)."""
+async def reply(
+    update: Update,
+    context: Context,
+    text: str,
+    *,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> Message | None:
+    """Answer in the chat the update came from, through the sender: split to fit, on the
+    shared pace, with the one error policy (bot.sender). In groups the answer quotes the
+    command, so it is clear whose it is. Returns the last message sent, or None."""
     chat = update.effective_chat
     if chat is None:
-        return
+        return None
     message = update.effective_message
-    if message is not None and update.callback_query is None:
-        await message.reply_text(text, **kwargs)  # type: ignore[arg-type]
-    else:
-        await chat.send_message(text, **kwargs)  # type: ignore[arg-type]
+    quote = (
+        message.message_id
+        if message is not None and update.callback_query is None and chat.type != ChatType.PRIVATE
+        else None
+    )
+    return await context.services.sender.send_now(
+        chat.id, text, reply_markup=reply_markup, reply_to=quote
+    )
 
 
-async def edit(update: Update, text: str, **kwargs: object) -> None:
+async def edit(
+    update: Update,
+    context: Context,
+    text: str,
+    *,
+    reply_markup: InlineKeyboardMarkup | None = None,
+) -> None:
     """Show `text` in place of the message whose button was pressed.
 
     A press on an old message can find it deleted or too old to edit: the text then comes as a
-    new message. Pressing a button that changes nothing ("not modified") is fine as it is.
+    new message (through `reply`). Pressing a button that changes nothing ("not modified") is
+    fine as it is.
     """
     query = update.callback_query
     assert query is not None
     try:
-        await query.edit_message_text(text, **kwargs)  # type: ignore[arg-type]
+        await query.edit_message_text(text, reply_markup=reply_markup)
     except BadRequest as exc:
         reason = exc.message.lower()
         if "not modified" in reason:
             return
         if "not found" in reason or "can't be edited" in reason:
-            chat = update.effective_chat
-            if chat is not None:
-                await chat.send_message(text, **kwargs)  # type: ignore[arg-type]
+            await reply(update, context, text, reply_markup=reply_markup)
             return
         raise
 
@@ -95,7 +107,7 @@ async def may_change_settings(update: Update, context: Context, chat: Chat) -> b
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=True)
     else:
-        await reply(update, text)
+        await reply(update, context, text)
     return False
 
 

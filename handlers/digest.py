@@ -2,41 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InputFile, Update
 from telegram.constants import ChatAction
 
 from bot.digest import ChatDigest, chat_digest, followed_categories, match_chat
 from bot.i18n import t
 from bot.ingest import fetch_and_store
-from bot.models import DigestEntry, ReasonKind
+from bot.models import ReasonKind
+from bot.push import digest_messages
 from bot.render.markdown import render_markdown
-from bot.render.telegram import escape, render_entry, render_overview
+from bot.render.telegram import escape
 from bot.sources.ids import InvalidArxivId, parse_arxiv_id
 from handlers.common import Context, command_args, register_chat, reply, services
-from storage import chats, deliveries, fetchlog, papers, saved
+from storage import chats, deliveries, fetchlog, outbox, papers, saved
 from storage.chats import Chat
+from storage.outbox import Kind
 
 log = logging.getLogger(__name__)
 
 MORE_CAP = 200
-
-
-def entry_keyboard(entry: DigestEntry) -> InlineKeyboardMarkup:
-    """PDF link, ⭐ save, and 👍/👎 under one paper; callback data ≤ 64 bytes."""
-    arxiv_id = entry.paper.arxiv_id
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton("📄 PDF", url=entry.paper.pdf_url),
-                InlineKeyboardButton("⭐", callback_data=f"save:{arxiv_id}"),
-                InlineKeyboardButton("👍", callback_data=f"fb:1:{arxiv_id}"),
-                InlineKeyboardButton("👎", callback_data=f"fb:-1:{arxiv_id}"),
-            ]
-        ]
-    )
 
 
 async def _ensure_fetched(context: Context, chat: Chat) -> None:
@@ -52,64 +40,67 @@ async def _ensure_fetched(context: Context, chat: Chat) -> None:
         await fetch_and_store(services(context).settings, store, everything)
 
 
-async def _digest_for(update: Update, context: Context, chat: Chat) -> ChatDigest | None:
-    """The chat's digest, fetching first when needed; replies itself when there is none."""
+async def _digest_for(
+    update: Update, context: Context, chat: Chat, *, more: bool = False
+) -> ChatDigest | None:
+    """The chat's digest, fetching first when needed; replies itself when there is none.
+    `more`: the papers past the chat's cap, up to MORE_CAP, are the ones translated."""
     lang = chat.ui_language
     store = services(context).store
     if not chats.subscriptions(store, chat.chat_id):
-        await reply(update, t("list_empty", lang))
+        await reply(update, context, t("list_empty", lang))
         return None
-    await context.bot.send_chat_action(chat.chat_id, ChatAction.TYPING)
+    await services(context).sender.call(
+        chat.chat_id, lambda: context.bot.send_chat_action(chat.chat_id, ChatAction.TYPING)
+    )
     await _ensure_fetched(context, chat)
-    more = command_args(context).strip().lower() == "more"
     result = await chat_digest(
-        store, services(context).translator, chat, cap=MORE_CAP if more else None
+        store,
+        services(context).translator,
+        chat,
+        cap=MORE_CAP if more else None,
+        first=chat.max_papers + 1 if more else 1,
     )
     if result is None:
         last = fetchlog.last_fetch(store)
         key = "digest_fetch_failed" if last and last.status == "error" else "digest_none_yet"
-        await reply(update, t(key, lang))
+        await reply(update, context, t(key, lang))
         return None
     if not result.digest.entries:
         day = result.digest.announced.isoformat() if result.digest.announced else "—"
-        await reply(update, t("digest_no_matches", lang, date=day))
+        await reply(update, context, t("digest_no_matches", lang, date=day))
         return None
     return result
 
 
 async def digest(update: Update, context: Context) -> None:
     """`/digest`: the overview, then one message per paper with buttons; `/digest more`: the
-    papers the cap left out."""
+    papers the cap left out.
+
+    The messages go through the outbox like the daily push (paced, recorded in the ledger when
+    Telegram confirms them, resumed after a restart), ahead of any push in progress.
+    """
     chat = register_chat(update, context)
-    result = await _digest_for(update, context, chat)
+    more = command_args(context).strip().lower() == "more"
+    result = await _digest_for(update, context, chat, more=more)
     if result is None:
         return
-    store = services(context).store
-    more = command_args(context).strip().lower() == "more"
-    entries = list(enumerate(result.digest.entries, 1))
-    if more:
-        entries = entries[chat.max_papers :]
-        if not entries:
-            await reply(update, t("digest_no_more", chat.ui_language))
-            return
-    else:
-        for message in render_overview(result.digest, result.texts, result.language):
-            await reply(update, message)
-    for index, entry in entries:
-        text = result.texts[entry.paper.arxiv_id]
-        sent = await context.bot.send_message(
-            chat.chat_id,
-            render_entry(entry, text, result.language, index),
-            reply_markup=entry_keyboard(entry),
-        )
-        deliveries.record_delivery(
-            store,
-            chat.chat_id,
-            entry.paper.arxiv_id,
-            entry.paper.version,
-            result.digest.announced,
-            sent.message_id,
-        )
+    if more and len(result.digest.entries) <= chat.max_papers:
+        await reply(update, context, t("digest_no_more", chat.ui_language))
+        return
+    # Rendering converts every abstract's LaTeX: a worker thread keeps other chats answered.
+    messages = await asyncio.to_thread(
+        digest_messages,
+        result.digest,
+        result.texts,
+        result.language,
+        chat.chat_id,
+        first=chat.max_papers + 1 if more else 1,
+        overview=not more,
+        kind=Kind.REQUESTED,
+    )
+    outbox.enqueue(services(context).store, messages)
+    services(context).sender.wake()
 
 
 async def export(update: Update, context: Context) -> None:
@@ -118,12 +109,18 @@ async def export(update: Update, context: Context) -> None:
     result = await _digest_for(update, context, chat)
     if result is None:
         return
-    document = render_markdown(result.digest, result.texts, result.language)
+    document = await asyncio.to_thread(
+        render_markdown, result.digest, result.texts, result.language
+    )
     day = result.digest.announced.isoformat() if result.digest.announced else "latest"
-    await context.bot.send_document(
+    caption = t("export_caption", chat.ui_language, date=day, count=len(result.digest.entries))
+    await services(context).sender.call(
         chat.chat_id,
-        InputFile(io.BytesIO(document.encode("utf-8")), filename=f"arxiv-digest-{day}.md"),
-        caption=t("export_caption", chat.ui_language, date=day, count=len(result.digest.entries)),
+        lambda: context.bot.send_document(
+            chat.chat_id,
+            InputFile(io.BytesIO(document.encode("utf-8")), filename=f"arxiv-digest-{day}.md"),
+            caption=caption,
+        ),
     )
 
 
@@ -132,7 +129,7 @@ async def saved_list(update: Update, context: Context) -> None:
     chat = register_chat(update, context)
     items = saved.saved_papers(services(context).store, chat.chat_id, limit=50)
     if not items:
-        await reply(update, t("saved_empty", chat.ui_language))
+        await reply(update, context, t("saved_empty", chat.ui_language))
         return
     lines = [t("saved_title", chat.ui_language, count=len(items))]
     for item in items:
@@ -144,7 +141,7 @@ async def saved_list(update: Update, context: Context) -> None:
     while len(text) > 4000:
         lines.pop()
         text = "\n".join(lines)
-    await reply(update, text)
+    await reply(update, context, text)
 
 
 async def paper_button(update: Update, context: Context) -> None:
@@ -161,8 +158,9 @@ async def paper_button(update: Update, context: Context) -> None:
         await query.answer()
         return
     if parts[0] == "save":
-        row = store.db.execute("SELECT title FROM papers WHERE arxiv_id = ?", [arxiv_id]).fetchone()
-        now_saved = saved.toggle_saved(store, chat.chat_id, arxiv_id, row[0] if row else arxiv_id)
+        paper = papers.paper_by_id(store, arxiv_id)
+        title = paper.title if paper is not None else arxiv_id
+        now_saved = saved.toggle_saved(store, chat.chat_id, arxiv_id, title)
         await query.answer(t("saved_on" if now_saved else "saved_off", lang))
     elif parts[0] == "fb" and parts[1] in ("1", "-1"):
         saved.record_feedback(store, chat.chat_id, arxiv_id, int(parts[1]))
@@ -222,4 +220,4 @@ async def status(update: Update, context: Context) -> None:
         )
         + paused
     )
-    await reply(update, "\n".join(lines))
+    await reply(update, context, "\n".join(lines))

@@ -39,5 +39,5 @@ async def guard(update: Update, context: Context) -> None:
         if update.callback_query is not None:
             await update.callback_query.answer(text, show_alert=True)
         else:
-            await reply(update, text)
+            await reply(update, context, text)
     raise ApplicationHandlerStop

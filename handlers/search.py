@@ -98,17 +98,17 @@ async def _run_search(
     try:
         query = parse_query(query_text)
     except SearchError:
-        await reply(update, t("search_usage", lang))
+        await reply(update, context, t("search_usage", lang))
         return None
     await context.bot.send_chat_action(chat.chat_id, ChatAction.TYPING)
     try:
         page = await services(context).search.search(query, page_number)
     except SearchError as exc:
         key = "search_bad_query" if exc.kind == "bad-query" else "search_unavailable"
-        await reply(update, t(key, lang, query=escape(query_text[:200])))
+        await reply(update, context, t(key, lang, query=escape(query_text[:200])))
         return None
     if not page.hits:
-        await reply(update, t("search_no_results", lang, query=escape(query_text[:200])))
+        await reply(update, context, t("search_no_results", lang, query=escape(query_text[:200])))
         return None
     papers.remember_papers(services(context).store, [hit.paper for hit in page.hits])
     return page, searches.remember_query(services(context).store, query_text)
@@ -120,21 +120,21 @@ async def search(update: Update, context: Context) -> None:
     lang = chat.ui_language
     text = command_args(context).strip()
     if not text:
-        await reply(update, t("search_usage", lang))
+        await reply(update, context, t("search_usage", lang))
         return
     if len(text) > 300:
-        await reply(update, t("search_too_long", lang))
+        await reply(update, context, t("search_too_long", lang))
         return
     wait = _flooding(chat.chat_id, time.monotonic())
     if wait:
-        await reply(update, t("search_flood", lang, seconds=int(wait) + 1))
+        await reply(update, context, t("search_flood", lang, seconds=int(wait) + 1))
         return
     found = await _run_search(update, context, chat, text, 0)
     if found is None:
         return
     page, key = found
     message, keyboard = results_view(page, key, await _titles(context, chat, page.hits), lang)
-    await reply(update, message, reply_markup=keyboard)
+    await reply(update, context, message, reply_markup=keyboard)
 
 
 async def search_button(update: Update, context: Context) -> None:
@@ -174,7 +174,7 @@ async def search_button(update: Update, context: Context) -> None:
     page, key = found
     if parts[0] == "sp":
         message, keyboard = results_view(page, key, await _titles(context, chat, page.hits), lang)
-        await edit(update, message, reply_markup=keyboard)
+        await edit(update, context, message, reply_markup=keyboard)
     elif parts[0] == "sd" and len(parts) > 3 and parts[3].isdigit():
         index = int(parts[3])
         if index >= len(page.hits):
@@ -198,4 +198,4 @@ async def _details(update: Update, context: Context, chat: Chat, hit: SearchHit)
         f'🔗 <a href="{escape(hit.paper.abs_url)}">arXiv:{escape(hit.paper.versioned_id)}</a> · '
         f'<a href="{escape(hit.paper.pdf_url)}">PDF</a>'
     )
-    await reply(update, "\n".join(lines))
+    await reply(update, context, "\n".join(lines))

@@ -80,7 +80,7 @@ async def settings(update: Update, context: Context) -> None:
     """`/settings`: every setting as a button."""
     chat = register_chat(update, context)
     text, keyboard = settings_view(chat)
-    await reply(update, text, reply_markup=keyboard)
+    await reply(update, context, text, reply_markup=keyboard)
 
 
 async def _set(update: Update, context: Context, chat: Chat, **change: object) -> Chat:
@@ -102,7 +102,7 @@ async def _direct(
     lang = chat.ui_language
     text = command_args(context).strip()
     if not text:
-        await reply(update, t(usage, lang, current=escape(str(getattr(chat, field)))))
+        await reply(update, context, t(usage, lang, current=escape(str(getattr(chat, field)))))
         return
     if not await may_change_settings(update, context, chat):
         return
@@ -113,10 +113,10 @@ async def _direct(
         if exc.suggestions:
             hint = ", ".join(f"<code>{escape(s)}</code>" for s in exc.suggestions)
             message = t("did_you_mean", lang, suggestions=hint).strip() + "\n" + message
-        await reply(update, f"❓ <code>{escape(text[:100])}</code>\n{message}")
+        await reply(update, context, f"❓ <code>{escape(text[:100])}</code>\n{message}")
         return
     await _set(update, context, chat, **{field: value})
-    await reply(update, t(done, lang, value=escape(value)))
+    await reply(update, context, t(done, lang, value=escape(value)))
 
 
 async def lang(update: Update, context: Context) -> None:
@@ -167,7 +167,7 @@ async def settings_button(update: Update, context: Context) -> None:
     if action in menus and value is None:
         await query.answer()
         text, keyboard = _choices(*menus[action][:2], lang, menus[action][2])
-        await edit(update, text, reply_markup=keyboard)
+        await edit(update, context, text, reply_markup=keyboard)
         return
     if action != "menu" and not await may_change_settings(update, context, chat):
         return
@@ -204,4 +204,4 @@ async def settings_button(update: Update, context: Context) -> None:
         return
     await query.answer()
     text, keyboard = settings_view(chat)
-    await edit(update, text, reply_markup=keyboard)
+    await edit(update, context, text, reply_markup=keyboard)

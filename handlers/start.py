@@ -18,9 +18,10 @@ async def start(update: Update, context: Context) -> None:
         if not await may_change_settings(update, context, chat):
             return
         chats.update_chat(services(context).store, chat.chat_id, paused=False, active=True)
-        await reply(update, t("resumed", lang))
+        await reply(update, context, t("resumed", lang))
     await reply(
         update,
+        context,
         t("start", lang, time=escape(chat.delivery_time), timezone=escape(chat.timezone)),
     )
 
@@ -28,7 +29,7 @@ async def start(update: Update, context: Context) -> None:
 async def help_command(update: Update, context: Context) -> None:
     """Every command, one line each."""
     chat = register_chat(update, context)
-    await reply(update, t("help", chat.ui_language))
+    await reply(update, context, t("help", chat.ui_language))
 
 
 async def stop(update: Update, context: Context) -> None:
@@ -37,10 +38,10 @@ async def stop(update: Update, context: Context) -> None:
     if not await may_change_settings(update, context, chat):
         return
     chats.update_chat(services(context).store, chat.chat_id, paused=True)
-    await reply(update, t("stopped", chat.ui_language))
+    await reply(update, context, t("stopped", chat.ui_language))
 
 
 async def unknown_command(update: Update, context: Context) -> None:
     """Any other /command gets a pointer to /help instead of silence."""
     chat = register_chat(update, context)
-    await reply(update, t("unknown_command", chat.ui_language))
+    await reply(update, context, t("unknown_command", chat.ui_language))

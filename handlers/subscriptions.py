@@ -65,7 +65,7 @@ async def subscribe(update: Update, context: Context) -> None:
             lines.append(t(key, lang, codes=_codes(valid)))
     if not valid and not invalid:
         lines.append(t("subscribe_usage", lang))
-    await reply(update, "\n".join(lines))
+    await reply(update, context, "\n".join(lines))
 
 
 async def keyword(update: Update, context: Context) -> None:
@@ -74,15 +74,15 @@ async def keyword(update: Update, context: Context) -> None:
     lang = chat.ui_language
     includes, excludes = parse_keywords(command_args(context))
     if not includes and not excludes:
-        await reply(update, t("keyword_usage", lang))
+        await reply(update, context, t("keyword_usage", lang))
         return
     if not await may_change_settings(update, context, chat):
         return
     if any(len(k.text) > MAX_KEYWORD_LENGTH for k in (*includes, *excludes)):
-        await reply(update, t("keyword_too_long", lang, limit=MAX_KEYWORD_LENGTH))
+        await reply(update, context, t("keyword_too_long", lang, limit=MAX_KEYWORD_LENGTH))
         return
     if len(includes) + len(excludes) > _room_left(context, chat.chat_id):
-        await reply(update, t("too_many_subscriptions", lang, limit=MAX_SUBSCRIPTIONS))
+        await reply(update, context, t("too_many_subscriptions", lang, limit=MAX_SUBSCRIPTIONS))
         return
     store = services(context).store
     chats.add_subscriptions(
@@ -96,7 +96,7 @@ async def keyword(update: Update, context: Context) -> None:
         lines.append(t("keywords_added", lang, keywords=_codes([k.text for k in includes])))
     if excludes:
         lines.append(t("excludes_added", lang, keywords=_codes([k.text for k in excludes])))
-    await reply(update, "\n".join(lines))
+    await reply(update, context, "\n".join(lines))
 
 
 def _author_names(text: str) -> list[str]:
@@ -116,20 +116,20 @@ async def author(update: Update, context: Context) -> None:
     lang = chat.ui_language
     names = _author_names(command_args(context))
     if not names:
-        await reply(update, t("author_usage", lang))
+        await reply(update, context, t("author_usage", lang))
         return
     if not await may_change_settings(update, context, chat):
         return
     if any(len(n) > MAX_AUTHOR_LENGTH for n in names):
-        await reply(update, t("keyword_too_long", lang, limit=MAX_AUTHOR_LENGTH))
+        await reply(update, context, t("keyword_too_long", lang, limit=MAX_AUTHOR_LENGTH))
         return
     if len(names) > _room_left(context, chat.chat_id):
-        await reply(update, t("too_many_subscriptions", lang, limit=MAX_SUBSCRIPTIONS))
+        await reply(update, context, t("too_many_subscriptions", lang, limit=MAX_SUBSCRIPTIONS))
         return
     chats.add_subscriptions(
         services(context).store, chat.chat_id, [Subscription("author", n) for n in names]
     )
-    await reply(update, t("authors_added", lang, authors=_codes(names)))
+    await reply(update, context, t("authors_added", lang, authors=_codes(names)))
 
 
 def _lookup(items: list[Subscription], token: str) -> list[Subscription]:
@@ -151,7 +151,7 @@ async def unsubscribe(update: Update, context: Context) -> None:
     lang = chat.ui_language
     text = command_args(context).strip()
     if not text:
-        await reply(update, t("unsubscribe_usage", lang))
+        await reply(update, context, t("unsubscribe_usage", lang))
         return
     if not await may_change_settings(update, context, chat):
         return
@@ -159,7 +159,7 @@ async def unsubscribe(update: Update, context: Context) -> None:
     items = chats.subscriptions(store, chat.chat_id)
     if text.casefold() == "all":
         if not items:
-            await reply(update, t("nothing_to_remove", lang))
+            await reply(update, context, t("nothing_to_remove", lang))
             return
         keyboard = InlineKeyboardMarkup(
             [
@@ -170,7 +170,10 @@ async def unsubscribe(update: Update, context: Context) -> None:
             ]
         )
         await reply(
-            update, t("confirm_unsubscribe_all", lang, count=len(items)), reply_markup=keyboard
+            update,
+            context,
+            t("confirm_unsubscribe_all", lang, count=len(items)),
+            reply_markup=keyboard,
         )
         return
     includes, excludes = parse_keywords(text)
@@ -190,7 +193,7 @@ async def unsubscribe(update: Update, context: Context) -> None:
         lines.append(t("unsubscribed", lang, items=_codes([r.value for r in removed])))
     if missing:
         lines.append(t("not_subscribed", lang, items=_codes(missing)))
-    await reply(update, "\n".join(lines))
+    await reply(update, context, "\n".join(lines))
 
 
 def _list_view(items: list[Subscription], lang: str) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -228,7 +231,7 @@ async def list_subscriptions(update: Update, context: Context) -> None:
     chat = register_chat(update, context)
     items = chats.subscriptions(services(context).store, chat.chat_id)
     text, keyboard = _list_view(items, chat.ui_language)
-    await reply(update, text, reply_markup=keyboard)
+    await reply(update, context, text, reply_markup=keyboard)
 
 
 async def unsubscribe_button(update: Update, context: Context) -> None:
@@ -245,12 +248,12 @@ async def unsubscribe_button(update: Update, context: Context) -> None:
     action = query.data.split(":", 1)[1]
     if action == "all:no":
         await query.answer()
-        await edit(update, t("cancelled", lang))
+        await edit(update, context, t("cancelled", lang))
         return
     if action == "all:yes":
         count = chats.clear_subscriptions(store, chat.chat_id)
         await query.answer()
-        await edit(update, t("unsubscribed", lang, items=str(count)))
+        await edit(update, context, t("unsubscribed", lang, items=str(count)))
         return
     item = next((i for i in items if action.isdigit() and i.id == int(action)), None)
     if item is None:
@@ -261,4 +264,4 @@ async def unsubscribe_button(update: Update, context: Context) -> None:
         await query.answer(f"✖ {item.value}"[:190])
         items = chats.subscriptions(store, chat.chat_id)
     text, keyboard = _list_view(items, lang)
-    await edit(update, text, reply_markup=keyboard)
+    await edit(update, context, text, reply_markup=keyboard)

@@ -233,3 +233,30 @@ def m0005_notices_and_alerts(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX idx_outbox_heads ON outbox (status, chat_id, id)")
+
+
+@MIGRATIONS(name="0006_outbox_kinds_and_broadcasts")
+def m0006_outbox_kinds_and_broadcasts(db: Database) -> None:
+    """Everything sent in bulk goes through the outbox: what each row is (a pushed digest, a
+    digest asked for with /digest, a note, an alert, a broadcast), its priority (a reader who
+    just asked goes before a push), the broadcast it belongs to; and broadcasts themselves,
+    written at the preview and queued only when an admin confirms."""
+    db.execute("ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'digest'")
+    db.execute("ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE outbox ADD COLUMN ref INTEGER")
+    db.execute(
+        """
+        CREATE TABLE broadcasts (
+            id INTEGER PRIMARY KEY,
+            admin_id INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'preview'
+                CHECK (status IN ('preview', 'queued', 'cancelled')),
+            chats INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            queued_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_outbox_ref ON outbox (ref, status) WHERE ref IS NOT NULL")
+    db.execute("CREATE INDEX idx_outbox_sent ON outbox (chat_id, sent_at) WHERE status = 'sent'")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 
 from storage import chats
 from tests.conftest import RunningBot
-from tests.test_bot_subscriptions import ask
+from tests.test_bot_subscriptions import ask, message_id_of
 
 ADMIN = 999
 
@@ -26,23 +27,75 @@ async def test_stats_for_an_admin(running_bot: RunningBot) -> None:
     assert "subscriptions: 1" in stats
 
 
-async def test_broadcast_reaches_active_chats_and_marks_blocked_ones(
+def _button(message: dict[str, Any], starts: str) -> str:
+    """The callback data of the message's button whose text starts with `starts`."""
+    for row in message["reply_markup"]["inline_keyboard"]:
+        for button in row:
+            if button["text"].startswith(starts):
+                return str(button["callback_data"])
+    raise AssertionError(f"no button starting with {starts!r}")
+
+
+async def test_broadcast_shows_a_preview_then_reaches_active_chats_when_confirmed(
     running_bot: RunningBot,
 ) -> None:
     for chat_id in (11, 12, 13):
         await ask(running_bot, "/start", chat_id=chat_id)
     await ask(running_bot, "/stop", chat_id=13)
     running_bot.api.blocked.add(12)
-    before = len(running_bot.api.sent(ADMIN))
-    running_bot.api.push_message(ADMIN, "/broadcast New: <b>search</b> & more")
-    messages = await running_bot.api.wait_for_messages(before + 2, ADMIN)
-    # The admin's chat is a subscriber too: it gets the text, then the report.
-    assert "2 sent, 1 blocked" in messages[-1]["text"]  # 11 and the admin; 12 blocked; 13 paused
-    assert running_bot.api.sent(11)[-1]["text"] == "New: &lt;b&gt;search&lt;/b&gt; &amp; more"
-    assert not any("search" in m["text"] for m in running_bot.api.sent(13))
-    blocked = chats.get_chat(running_bot.store, 12)
-    assert blocked is not None and not blocked.active
+    preview = await ask(running_bot, "/broadcast New: <b>search</b> & more", chat_id=ADMIN)
+    # Nothing goes out before the admin confirms; the preview shows the text as it will look.
+    assert "Preview" in preview["text"] and "3 active chats" in preview["text"]
+    assert "New: &lt;b&gt;search&lt;/b&gt; &amp; more" in preview["text"]
+    assert not any("search" in m["text"] for m in running_bot.api.sent(11))
+    preview_id, confirm = message_id_of(running_bot, preview), _button(preview, "✅")
+    # Someone who is not an admin cannot press ✅ for them.
+    running_bot.api.push_callback(ADMIN, preview_id, confirm, user_id=5, chat_type="group")
+    await running_bot.api.wait_for(
+        lambda: any(
+            "administrators" in str(a.get("text"))
+            for a in running_bot.api.sent(method="answerCallbackQuery")
+        )
+    )
+    running_bot.api.push_callback(ADMIN, preview_id, confirm)
+    # The admin's own chat is active too: it gets the broadcast like everyone else.
+    for chat_id in (11, ADMIN):
+        await running_bot.api.wait_for(
+            lambda chat_id=chat_id: any(
+                m["text"] == "New: &lt;b&gt;search&lt;/b&gt; &amp; more"
+                for m in running_bot.api.sent(chat_id)
+            )
+        )
+    await running_bot.api.wait_for(
+        lambda: not chats.get_chat(running_bot.store, 12).active  # type: ignore[union-attr]
+    )
     assert chats.subscriptions(running_bot.store, 12) == []  # data kept, nothing deleted
+    assert not any("search" in m["text"] for m in running_bot.api.sent(13))  # paused
+    # A second press queues nothing more.
+    running_bot.api.push_callback(ADMIN, preview_id, confirm)
+    await running_bot.api.wait_for(
+        lambda: any("already" in m["text"] for m in running_bot.api.sent(method="editMessageText"))
+    )
+    stats = await ask(running_bot, "/stats", chat_id=ADMIN)
+    assert "broadcast #1: 2 of 3 sent, 0 waiting, 0 failed, 1 blocked the bot" in stats["text"]
+    assert len([m for m in running_bot.api.sent(11) if "search" in m["text"]]) == 1
+
+
+async def test_a_cancelled_broadcast_sends_nothing(running_bot: RunningBot) -> None:
+    await ask(running_bot, "/start", chat_id=11)
+    preview = await ask(running_bot, "/broadcast oops", chat_id=ADMIN)
+    preview_id = message_id_of(running_bot, preview)
+    running_bot.api.push_callback(ADMIN, preview_id, _button(preview, "✖"))
+    await running_bot.api.wait_for(
+        lambda: any(
+            "cancelled" in m["text"] for m in running_bot.api.sent(method="editMessageText")
+        )
+    )
+    running_bot.api.push_callback(ADMIN, preview_id, _button(preview, "✅"))
+    await running_bot.api.wait_for(
+        lambda: any("already" in m["text"] for m in running_bot.api.sent(method="editMessageText"))
+    )
+    assert not any(m["text"] == "oops" for m in running_bot.api.sent())
 
 
 async def test_a_blocked_user_does_not_break_the_bot(

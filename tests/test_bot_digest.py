@@ -104,6 +104,15 @@ async def test_status_counts_announced_matched_sent(running_bot: RunningBot) -> 
     before = len(running_bot.api.sent(USER))
     running_bot.api.push_message(USER, "/digest")
     await running_bot.api.wait_for_messages(before + 3, USER)
+    # A paper counts as sent once Telegram confirmed it and the ledger has it.
+    await running_bot.api.wait_for(
+        lambda: (
+            len(
+                deliveries.delivered_versions(running_bot.store, USER, ["2403.15527", "2403.16871"])
+            )
+            == 2
+        )
+    )
     status = (await ask(running_bot, "/status"))["text"]
     assert "Latest announcement: 2024-03-26" in status
     listed = sum(1 for p in load_feed_file(FIXTURE).papers if "stat.ML" in p.categories)

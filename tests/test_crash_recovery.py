@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import date
 from pathlib import Path
 
-from bot.deliver import SendLimits
+from bot.sender import SendLimits
 from storage import chats, outbox
 from storage.database import open_store
 from storage.outbox import OutboxMessage

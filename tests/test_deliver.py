@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.deliver import SendLimits, drain_outbox, queue_due_digests
 from bot.ingest import fetch_and_store
+from bot.push import queue_due_digests
+from bot.sender import SendLimits, drain_outbox
 from storage import chats, deliveries, outbox
 from tests.conftest import RunningBot
 from tests.telegram_html import check_telegram_html
+
+pytestmark = pytest.mark.drain_by_hand
 
 STAT = (Path(__file__).parent / "fixtures" / "rss-stat-2024-03-26.xml").read_bytes()
 MORNING = datetime(2024, 3, 26, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
@@ -228,9 +231,9 @@ def outbox_rows(bot: RunningBot, chat_id: int) -> list[tuple[int]]:
 async def test_a_big_push_wakes_the_sender_after_each_batch_not_after_the_last(
     running_bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bot.deliver
+    import bot.push
 
-    monkeypatch.setattr(bot.deliver, "PUSH_BATCH", 4)  # a thousand, in production
+    monkeypatch.setattr(bot.push, "PUSH_BATCH", 4)  # a thousand, in production
     chat_ids = list(range(201, 211))
     await setup_chats(running_bot, chat_ids)
     queued_when_woken: list[int] = []

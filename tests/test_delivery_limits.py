@@ -14,8 +14,7 @@ from datetime import date
 
 import pytest
 
-from bot.deliver import SendLimits, drain_outbox
-from bot.sender import Sender
+from bot.sender import Sender, SendLimits, drain_outbox
 from storage import chats, outbox
 from storage.database import Store, open_store
 from storage.outbox import OutboxMessage

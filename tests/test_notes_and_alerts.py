@@ -13,13 +13,18 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.alerts import DELIVERY_SAMPLE, FETCH_ERRORS, Health, assess, update_alerts
-from bot.deliver import SendLimits, drain_outbox, queue_due_digests
 from bot.ingest import fetch_and_store
 from bot.notices import feed_ready_at
+from bot.push import queue_due_digests
 from bot.schedule import ARXIV_ZONE, expected_announcement
+from bot.sender import SendLimits, drain_outbox
 from storage import alerts, chats, outbox
 from tests.conftest import RunningBot
+
+pytestmark = pytest.mark.drain_by_hand
 
 STAT = (Path(__file__).parent / "fixtures" / "rss-stat-2024-03-26.xml").read_bytes()
 FIXTURE_DATE = b"Tue, 26 Mar 2024 00:00:00 -0400"
@@ -51,6 +56,19 @@ async def push(bot: RunningBot, now: datetime) -> int:
     queued = await queue_due_digests(bot.store, services.translator, now)
     await drain_outbox(bot.application.bot, bot.store, limits=FAST, budget=10)
     return queued
+
+
+async def tick(bot: RunningBot) -> None:
+    """The minute tick, then a drain of what it queued (alerts go through the outbox too)."""
+    from bot.app import _delivery_tick
+
+    await _delivery_tick(bot.job_context())
+    await drain_outbox(bot.application.bot, bot.store, limits=FAST, budget=5)
+
+
+def add_admin(bot: RunningBot) -> None:
+    """The admin opened a chat with the bot (Telegram lets a bot write only to those)."""
+    chats.ensure_chat(bot.store, ADMIN, language="en", timezone="UTC", delivery_time="09:00")
 
 
 def texts(bot: RunningBot, chat_id: int) -> list[str]:
@@ -126,31 +144,38 @@ async def test_a_chat_in_another_zone_hears_only_after_its_own_time(
 async def test_admins_hear_once_when_fetching_breaks_and_once_when_it_recovers(
     running_bot: RunningBot,
 ) -> None:
-    from bot.app import _delivery_tick
 
     add_chat(running_bot, 207)
+    # An admin who opened a chat with the bot can be alerted.
+    chats.ensure_chat(
+        running_bot.store, ADMIN, language="en", timezone="UTC", delivery_time="09:00"
+    )
     running_bot.feeds.route("/rss/stat.ML", b"busy", status=503)
     for _ in range(FETCH_ERRORS - 1):
         await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"], retries=0)
-    await _delivery_tick(running_bot.job_context())
+    await tick(running_bot)
     assert texts(running_bot, ADMIN) == []  # two failures: the job retries, nobody is paged
     await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"], retries=0)
     for _ in range(3):
-        await _delivery_tick(running_bot.job_context())
+        await tick(running_bot)
     [alert] = texts(running_bot, ADMIN)
     assert "fetching arXiv failed 3 times" in alert and "503" in alert
     assert running_bot.settings.telegram_bot_token not in alert
     running_bot.feeds.route("/rss/stat.ML", STAT)
     await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"])
-    await _delivery_tick(running_bot.job_context())
-    await _delivery_tick(running_bot.job_context())
-    assert texts(running_bot, ADMIN)[1:] == ["✅ Recovered: fetching arXiv works again."]
+    await tick(running_bot)
+    await tick(running_bot)
+    assert [t for t in texts(running_bot, ADMIN) if "Recovered" in t] == [
+        "✅ Recovered: fetching arXiv works again."
+    ]
 
 
 async def test_admins_hear_about_translation_and_delivery_failures(
     running_bot: RunningBot,
 ) -> None:
     bot, store = running_bot.application.bot, running_bot.store
+    for admin in (ADMIN, 998):
+        chats.ensure_chat(store, admin, language="en", timezone="UTC", delivery_time="09:00")
     states = assess(
         Health(
             translation_outage="ConnectError, 4 failures in a row",
@@ -159,7 +184,8 @@ async def test_admins_hear_about_translation_and_delivery_failures(
             delivery_errors=("TimedOut",) * 5,
         )
     )
-    sent = await update_alerts(bot, store, [ADMIN, 998], states)
+    sent = update_alerts(store, [ADMIN, 998, 997], states)  # 997 never opened a chat
+    await drain_outbox(bot, store, limits=FAST, budget=5)
     assert len(sent) == 2 and set(alerts.raised(store)) == {"translation", "delivery"}
     assert "translation is down (ConnectError" in sent[0]
     assert "5 of 20 deliveries failed (25%; TimedOut)" in sent[1]
@@ -167,26 +193,28 @@ async def test_admins_hear_about_translation_and_delivery_failures(
     # Still broken: nothing new. Too few deliveries to judge: the delivery alert stays.
     again = assess(Health(translation_outage="still down", delivery_attempts=3))
     assert "delivery" not in again
-    assert await update_alerts(bot, store, [ADMIN], again) == []
+    assert update_alerts(store, [ADMIN], again) == []
     fine = assess(Health(delivery_attempts=DELIVERY_SAMPLE, delivery_failures=1))
-    assert await update_alerts(bot, store, [ADMIN], fine) == [
+    assert update_alerts(store, [ADMIN], fine) == [
         "✅ Recovered: translation works again.",
         "✅ Recovered: deliveries go through again.",
     ]
     assert alerts.raised(store) == {}
+    await drain_outbox(bot, store, limits=FAST, budget=5)
     assert outbox.pending_count(store) == 0
+    assert running_bot.api.sent(997) == []
 
 
 async def test_translation_down_the_digest_goes_out_on_time_with_originals_then_recovers(
     running_bot: RunningBot,
 ) -> None:
-    from bot.app import _delivery_tick
     from bot.config import Settings
     from bot.translate import TranslationService
     from storage.translations import SqliteTranslationCache
     from tests.fakes.translate_server import FakeTranslateServer
 
     expected, now = expected_now()
+    add_admin(running_bot)
     services = running_bot.application.bot_data["services"]
     with FakeTranslateServer() as server:
         server.mode = "error"
@@ -213,7 +241,7 @@ async def test_translation_down_the_digest_goes_out_on_time_with_originals_then_
         assert len(entries) > 1
         assert all("翻译暂不可用" in text for text in entries)
         assert not any("译:" in text for text in received)
-        await _delivery_tick(running_bot.job_context())
+        await tick(running_bot)
         [alert] = texts(running_bot, ADMIN)
         assert "translation is down" in alert
         # The backend is back: failures were not cached, the next digest is translated.
@@ -222,7 +250,7 @@ async def test_translation_down_the_digest_goes_out_on_time_with_originals_then_
         assert await push(running_bot, later) == 1
         translated = [t for t in texts(running_bot, 212) if re.match(r"<b>\d+\. ", t)]
         assert translated and all("译:" in text for text in translated)
-        await _delivery_tick(running_bot.job_context())
+        await tick(running_bot)
         assert texts(running_bot, ADMIN)[-1] == "✅ Recovered: translation works again."
         services.translator.close()
 
@@ -230,17 +258,17 @@ async def test_translation_down_the_digest_goes_out_on_time_with_originals_then_
 async def test_the_token_never_reaches_status_alerts_or_stored_errors(
     running_bot: RunningBot,
 ) -> None:
-    from bot.app import _delivery_tick
     from tests.test_bot_subscriptions import ask
 
     token = running_bot.settings.telegram_bot_token
     expected, now = expected_now()
+    add_admin(running_bot)
     add_chat(running_bot, 208)
     # Fetching fails until the admins are paged, then the announcement arrives...
     running_bot.feeds.route("/rss/stat.ML", b"busy", status=503)
     for _ in range(FETCH_ERRORS):
         await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"], retries=0)
-    await _delivery_tick(running_bot.job_context())
+    await tick(running_bot)
     running_bot.feeds.route("/rss/stat.ML", feed_dated(expected))
     await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"])
     # ...and Telegram drops connections mid-request while the digest goes out.

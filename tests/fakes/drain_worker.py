@@ -10,7 +10,7 @@ import sys
 
 from telegram import Bot
 
-from bot.deliver import SendLimits, drain_outbox
+from bot.sender import SendLimits, drain_outbox
 from storage import outbox
 from storage.database import open_store
 
