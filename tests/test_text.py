@@ -131,5 +131,5 @@ def test_latex_and_summary_work_on_a_cut_of_a_hostile_abstract() -> None:
     # The best sentence sits past the cut: it is not read, so not chosen.
     best = "In this paper we propose a novel method that outperforms the state of the art."
     plain = "Data were collected over several years in the field. " * 400
-    assert one_line_summary(plain[:2000] + best) == best
+    assert one_line_summary(plain[:2120] + best) == best
     assert one_line_summary(plain + best) != best
