@@ -2,13 +2,14 @@
 
 Every dynamic string is escaped; LaTeX becomes Unicode; long abstracts fold into expandable
 blockquotes and are shortened at sentence or word boundaries when a message would pass 4096.
-Lengths are measured on the raw HTML in UTF-16 code units, which bounds what Telegram counts
-(visible text after entity parsing) from above, so a message that passes here passes there.
+Lengths are measured as Telegram counts them: UTF-16 code units of the visible text, after
+entity parsing (`telegram_length`).
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 
 from bot.models import Digest, DigestEntry, Paper, PaperText, Reason, ReasonKind
@@ -20,9 +21,21 @@ MESSAGE_LIMIT = 4096
 MAX_AUTHORS = 8
 
 
-def telegram_length(text: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units."""
+_TAG = re.compile(r"<[^>]*>")
+
+
+def utf16_length(text: str) -> int:
+    """Length of plain text in UTF-16 code units, the unit of Telegram's limits."""
     return len(text.encode("utf-16-le")) // 2
+
+
+def telegram_length(html_text: str) -> int:
+    """Length of a message in HTML parse mode as Telegram counts it against 4,096.
+
+    UTF-16 code units of the visible text: tags count nothing, an entity such as `&lt;`
+    counts as the character it stands for.
+    """
+    return utf16_length(html.unescape(_TAG.sub("", html_text)))
 
 
 # Bidirectional overrides and isolates in a title or in echoed input would flip the rest of the
