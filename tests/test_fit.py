@@ -8,8 +8,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.render.fit import echo, split_message
-from bot.render.telegram import escape, telegram_length
+from bot.render.fit import split_message
+from bot.render.telegram import echo, escape, telegram_length
 from tests.telegram_html import check_telegram_html
 
 

@@ -1,8 +1,9 @@
-"""Every message fits: Telegram HTML split into pieces Telegram accepts, and echoed user input.
+"""Every message fits: Telegram HTML split into pieces Telegram accepts.
 
 Telegram counts a message's length in UTF-16 code units after parsing entities: tags count
 nothing, `&lt;` counts one. A piece longer than 4,096 is refused, an empty one too; so whatever
 the feed, a translator or a user hands us, every text goes out through `split_message`.
+Measuring (`bot.render.telegram.telegram_length`) and escaping live with the renderer.
 """
 
 from __future__ import annotations
@@ -12,14 +13,18 @@ import re
 from dataclasses import dataclass
 from enum import IntEnum
 
-from bot.render.telegram import MESSAGE_LIMIT, escape, utf16_length
-from bot.text import normalize_space
+MESSAGE_LIMIT = 4096
 
 # A tag, an entity, or one character: the units a cut may fall between.
 _TOKEN = re.compile(r"<[^>]*>|&(?:#\d+|#[xX][0-9a-fA-F]+|[a-zA-Z]+);|.", re.DOTALL)
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z][a-zA-Z0-9-]*)")
 _SENTENCE_END = frozenset(".!?")
 _CJK_SENTENCE_END = frozenset("。！？")
+
+
+def utf16_length(text: str) -> int:
+    """Length of plain text in UTF-16 code units, the unit of Telegram's limits."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 class _Break(IntEnum):
@@ -159,18 +164,3 @@ def split_message(html_text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
             _open_tags_after(stack, token)
         start = cut
     return pieces
-
-
-def echo(user_text: str, limit: int = 64) -> str:
-    """What a user typed, escaped for HTML and summarised with "…" past `limit` characters.
-
-    For replies that quote the user ("❓ …", "did you mean …", "added: …"): a 4,000-character
-    argument quoted whole would push the reply itself past Telegram's limit, and a newline or a
-    bidi override in it would break the reply's layout.
-    """
-    text = normalize_space(user_text)
-    if len(text) > limit:
-        room = max(limit - 1, 0)
-        cut = text.rfind(" ", room // 2, room + 1)
-        text = (text[:cut] if cut > 0 else text[:room]).rstrip() + "…"
-    return escape(text)
