@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 
 from bot.render.fit import split_message
 from bot.render.telegram import echo, escape, telegram_length
+from tests.conftest import RunningBot
 from tests.telegram_html import check_telegram_html
+from tests.test_bot_subscriptions import ask
 
 
 def visible(message: str) -> str:
@@ -110,3 +112,11 @@ def test_echo_summarises_at_a_word() -> None:
     assert echo("<b>x</b> & y") == "&lt;b&gt;x&lt;/b&gt; &amp; y"
     assert echo("anomaly detection in the wild " * 10, 30) == "anomaly detection in the wild…"
     assert echo("x" * 100, 10) == "xxxxxxxxx…"
+
+
+async def test_replies_quote_a_long_argument_summarised(running_bot: RunningBot) -> None:
+    junk = "x" * 3000 + " " + "<b>" * 300
+    for command in ("/subscribe", "/timezone", "/unsubscribe"):
+        reply = (await ask(running_bot, f"{command} {junk}"))["text"]
+        assert check_telegram_html(reply) is None
+        assert "x" * 63 + "…" in reply and "x" * 101 not in reply, command
