@@ -7,6 +7,7 @@ cuts them in the wrong place, and a cut mid-word or mid-formula reads badly on a
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 # Words after which a period does not end a sentence.
 _ABBREVIATIONS = frozenset(
@@ -39,16 +40,23 @@ def _math_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _MATH.finditer(text)]
 
 
-def _math_mask(text: str) -> bytearray:
-    """1 at every position inside a `$...$` formula: one pass, then O(1) per question.
+class _Formulas:
+    """Where the `$...$` formulas of a text are, asked position by position in O(log n).
 
     Asking each candidate position against every span was quadratic: 17 s on an abstract with
     20,000 `$a$` spans.
     """
-    mask = bytearray(len(text))
-    for start, end in _math_spans(text):
-        mask[start:end] = b"\x01" * (end - start)
-    return mask
+
+    def __init__(self, text: str) -> None:
+        spans = _math_spans(text)
+        self._starts = [start for start, _ in spans]
+        self._ends = [end for _, end in spans]
+
+    def covers(self, pos: int) -> bool:
+        """Whether `pos` is inside a formula (spans never overlap: the last one starting at or
+        before `pos` is the only candidate)."""
+        index = bisect_right(self._starts, pos) - 1
+        return index >= 0 and pos < self._ends[index]
 
 
 # No abbreviation is longer than this; looking further back only costs time.
@@ -82,12 +90,12 @@ def split_sentences(text: str) -> list[str]:
     text = normalize_space(text)
     if not text:
         return []
-    math = _math_mask(text)
+    math = _Formulas(text)
     sentences: list[str] = []
     start = 0
     for match in _BOUNDARY.finditer(text):
         end_punct = match.start(1)
-        if math[end_punct]:
+        if math.covers(end_punct):
             continue
         if match.group(1) == "." and _ends_with_abbreviation(text, start, end_punct):
             continue
@@ -116,7 +124,9 @@ def cut_text(text: str, limit: int, ellipsis: str = "…") -> str:
         return text
     budget = max(limit - len(ellipsis) - 1, 0)
     kept = ""
-    for sentence in split_sentences(text):
+    # Only the sentences that can fit are needed: split the first `limit` characters, less the
+    # last piece, which the window may have cut short.
+    for sentence in split_sentences(text[: limit + 1])[:-1]:
         candidate = f"{kept} {sentence}".strip()
         if len(candidate) > budget:
             break
@@ -124,10 +134,10 @@ def cut_text(text: str, limit: int, ellipsis: str = "…") -> str:
     # Prefer a sentence end unless it throws away most of the room.
     if kept and len(kept) >= budget // 2:
         return f"{kept} {ellipsis}"
-    math = _math_mask(text)
+    math = _Formulas(text)
     room = max(limit - len(ellipsis), 0)
     cut = room
-    while cut > 0 and (not text[cut].isspace() or math[cut]):
+    while cut > 0 and (not text[cut].isspace() or math.covers(cut)):
         cut -= 1
     if cut == 0:
         # One enormous word (or formula): a hard cut is the only way to respect the limit.

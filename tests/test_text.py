@@ -15,7 +15,7 @@ from bot.text import (
     _ABBREVIATIONS,
     UNTRUSTED_TEXT_LIMIT,
     _ends_with_abbreviation,
-    _math_mask,
+    _Formulas,
     bounded,
     cut_text,
     normalize_space,
@@ -102,10 +102,10 @@ def test_abbreviation_check_agrees_with_the_old_one_on_every_period_of_real_abst
 
 
 @given(st.text(alphabet=st.sampled_from(list("ab$ .")), max_size=80))
-def test_math_mask_marks_exactly_the_formulas(text: str) -> None:
+def test_formulas_cover_exactly_the_spans(text: str) -> None:
     spans = [m.span() for m in re.finditer(r"\$\$.+?\$\$|\$[^$]+?\$", text, re.DOTALL)]
-    mask = _math_mask(text)
-    assert [bool(flag) for flag in mask] == [
+    formulas = _Formulas(text)
+    assert [formulas.covers(i) for i in range(len(text))] == [
         any(start <= i < end for start, end in spans) for i in range(len(text))
     ]
 
