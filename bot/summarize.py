@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import httpx
 
-from bot.text import cut_text, normalize_space, split_sentences
+from bot.text import bounded, cut_text, normalize_space, split_sentences
 
 SUMMARY_LIMIT = 300
 # An answer longer than this is not "one sentence"; the model ignored the instructions.
@@ -151,9 +151,10 @@ def one_line_summary(abstract: str, title: str = "") -> str:
     """The abstract's sentence that states the contribution, at most 300 characters.
 
     Extractive on purpose: it cannot misstate the paper, costs nothing and works offline.
-    Cached: the push asks for it once per chat that gets the paper.
+    Cached: the push asks for it once per chat that gets the paper. A hostile abstract is cut
+    to `UNTRUSTED_TEXT_LIMIT` first, so scoring its sentences stays cheap.
     """
-    sentences = split_sentences(abstract)
+    sentences = split_sentences(bounded(abstract))
     if not sentences:
         return ""
     title_words = _content_words(title)

@@ -16,7 +16,7 @@ from telegram.constants import ChatAction
 from bot.i18n import t
 from bot.match import parse_keywords
 from bot.render.latex import latex_to_text
-from bot.render.telegram import authors_line, escape, telegram_length
+from bot.render.telegram import authors_line, echo, escape, telegram_length
 from bot.sources.search import SearchError, SearchHit, SearchPage, parse_query
 from bot.text import cut_text
 from handlers.common import Context, command_args, edit, register_chat, reply, services
@@ -50,7 +50,7 @@ def results_view(
     page: SearchPage, key: str, titles: dict[str, str], lang: str
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The results message and its buttons."""
-    lines = [t("search_title", lang, query=escape(page.query.text), page=page.page + 1)]
+    lines = [t("search_title", lang, query=echo(page.query.text, 200), page=page.page + 1)]
     rows: list[list[InlineKeyboardButton]] = []
     for number, hit in enumerate(page.hits, page.page * 5 + 1):
         paper = hit.paper
@@ -105,10 +105,10 @@ async def _run_search(
         page = await services(context).search.search(query, page_number)
     except SearchError as exc:
         key = "search_bad_query" if exc.kind == "bad-query" else "search_unavailable"
-        await reply(update, context, t(key, lang, query=escape(query_text[:200])))
+        await reply(update, context, t(key, lang, query=echo(query_text, 200)))
         return None
     if not page.hits:
-        await reply(update, context, t("search_no_results", lang, query=escape(query_text[:200])))
+        await reply(update, context, t("search_no_results", lang, query=echo(query_text, 200)))
         return None
     papers.remember_papers(services(context).store, [hit.paper for hit in page.hits])
     return page, searches.remember_query(services(context).store, query_text)

@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.chat_settings import SettingError, parse_language, parse_time, parse_timezone
 from bot.i18n import t
-from bot.render.telegram import escape
+from bot.render.telegram import echo, escape
 from handlers.common import (
     Context,
     command_args,
@@ -113,7 +113,7 @@ async def _direct(
         if exc.suggestions:
             hint = ", ".join(f"<code>{escape(s)}</code>" for s in exc.suggestions)
             message = t("did_you_mean", lang, suggestions=hint).strip() + "\n" + message
-        await reply(update, context, f"❓ <code>{escape(text[:100])}</code>\n{message}")
+        await reply(update, context, f"❓ <code>{echo(text)}</code>\n{message}")
         return
     await _set(update, context, chat, **{field: value})
     await reply(update, context, t(done, lang, value=escape(value)))

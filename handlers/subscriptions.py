@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.i18n import t
 from bot.match import parse_keywords
-from bot.render.telegram import escape
+from bot.render.telegram import echo, escape
 from bot.sources.taxonomy import get_taxonomy
 from handlers.common import (
     Context,
@@ -26,7 +26,9 @@ MAX_AUTHOR_LENGTH = 100
 
 
 def _codes(values: list[str]) -> str:
-    return ", ".join(f"<code>{escape(v)}</code>" for v in values)
+    # Up to 100 characters each: what was stored (keywords and names are shorter) shows whole,
+    # what a user typed past that is summarised.
+    return ", ".join(f"<code>{echo(v, 100)}</code>" for v in values)
 
 
 def _room_left(context: Context, chat_id: int) -> int:
@@ -48,7 +50,7 @@ async def subscribe(update: Update, context: Context) -> None:
     valid, invalid = get_taxonomy().validate(text.replace(",", " ").split())
     lines: list[str] = []
     for code, suggestions in invalid:
-        line = t("unknown_category", lang, code=escape(code))
+        line = t("unknown_category", lang, code=echo(code))
         if suggestions:
             line += t("did_you_mean", lang, suggestions=_codes(suggestions))
         lines.append(line)

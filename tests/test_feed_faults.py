@@ -12,6 +12,7 @@ import pytest
 
 from bot.config import Settings
 from bot.ingest import FetchReport, fetch_and_store
+from bot.sources.fetch import MAX_FEED_BYTES
 from bot.sources.rss import parse_feed
 from storage import fetchlog, papers
 from storage.database import Store, open_store
@@ -122,3 +123,32 @@ async def test_each_fault_is_logged_once_stores_nothing_and_shows_in_the_fetch_l
     # Retried only where retrying can help (429 and 5xx), a bounded number of times.
     assert server.count("/rss/stat") == (3 if status in (429, 503) else 1)
     assert fetchlog.consecutive_errors(store) == 1
+
+
+async def test_an_endless_feed_is_cut_at_the_cap_and_stores_nothing(
+    server: FeedServer, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.endless("/rss/stat", HEAD + b"<item>", ITEMS)
+    with caplog.at_level(logging.WARNING, logger="bot.ingest"):
+        report = await fetch(server, store)
+    assert report.status == "error" and report.error is not None
+    assert "too large" in report.error and f"{MAX_FEED_BYTES:,}" in report.error
+    # The client hung up: the server saw the connection close well before a second cap's worth
+    # (what loopback's socket buffers hold is the only slack).
+    assert server.stream_closed.wait(timeout=30)
+    assert MAX_FEED_BYTES < server.streamed["/rss/stat"] < 2 * MAX_FEED_BYTES
+    assert server.count("/rss/stat") == 1  # not retried: the next answer would be the same flood
+    assert papers.latest_announcement(store) is None
+    last = fetchlog.last_fetch(store)
+    assert last is not None and last.status == "error" and "too large" in (last.error or "")
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.ingest"]
+    assert len(warnings) == 1 and "too large" in warnings[0]
+
+
+async def test_a_feed_declaring_a_size_over_the_cap_is_not_read(
+    server: FeedServer, store: Store
+) -> None:
+    server.route("/rss/stat", CURRENT, headers={"Content-Length": str(MAX_FEED_BYTES + 1)})
+    report = await fetch(server, store)
+    assert report.status == "error" and "declared" in (report.error or "")
+    assert papers.latest_announcement(store) is None

@@ -154,24 +154,102 @@ def test_empty_digest_renders_a_short_note() -> None:
     assert "No new papers" in render_text(digest, {}, "en")
 
 
-text_strategy = st.text(min_size=1, max_size=3000)
+def assert_sendable(messages: list[str]) -> None:
+    """What Telegram accepts: valid HTML, not empty, within 4,096 as Telegram counts."""
+    assert messages
+    for message in messages:
+        assert check_telegram_html(message) is None, message[:300]
+        assert 0 < telegram_length(message) <= MESSAGE_LIMIT
+
+
+def lone_digest(paper: Paper, text: PaperText) -> list[str]:
+    entry = DigestEntry(paper, (Reason(ReasonKind.KEYWORD, "anomaly", "title"),))
+    digest = Digest(announced=date(2024, 3, 26), entries=(entry,), total=1)
+    return render_digest(digest, {paper.arxiv_id: text}, "zh-CN")
+
+
+def test_a_5100_character_title_still_renders_the_paper_within_the_limit() -> None:
+    paper = Paper("2403.00001", 1, "Long " * 1020, "An abstract. " * 10, ("A",), ("cs.CV",))
+    messages = lone_digest(paper, PaperText("长" * 5100, "摘要。", "", "zh-CN"))
+    assert_sendable(messages)
+    assert "arXiv:2403.00001v1" in messages[-1] and "长长长" in messages[-1]
+    assert "…</b>" in messages[-1]  # the title is cut, visibly
+
+
+def test_a_100000_character_translation_is_cut_not_refused() -> None:
+    paper = Paper("2403.00001", 1, "Title", "An abstract. " * 100, ("A",), ("cs.CV",))
+    flood = "这是一个很长的翻译。" * 10_000
+    messages = lone_digest(paper, PaperText("标题", flood, flood, "zh-CN"))
+    assert_sendable(messages)
+    assert "。…</blockquote>" in messages[-1] or "。 …</blockquote>" in messages[-1]
+
+
+def test_an_empty_title_and_abstract_still_say_which_paper() -> None:
+    paper = Paper("2403.00001", 2, "", "", (), ())
+    for text in (PaperText("", "", "", "zh-CN"), PaperText("", "", "", "zh-CN", False)):
+        messages = lone_digest(paper, text)
+        assert_sendable(messages)
+        assert "arXiv:2403.00001v2" in messages[-1] and "<blockquote" not in messages[-1]
+        assert "2403.00001v2</a>" in messages[0]  # the overview names it too
+
+
+def test_two_thousand_authors_and_an_abstract_of_only_math() -> None:
+    authors = tuple(f"Author Number {i} of the Big Collaboration" for i in range(2000))
+    math = "$\\alpha_{i}^{2}$" * 3000
+    paper = Paper("2403.00001", 1, "$x$" * 2000, math, authors, ("hep-ex",) * 500)
+    assert_sendable(lone_digest(paper, PaperText(paper.title, math, "", "zh-CN", False)))
+    assert_sendable(lone_digest(paper, PaperText("$y$" * 3000, math + math, math, "zh-CN")))
+
+
+def test_an_overview_is_split_into_balanced_parts() -> None:
+    entries = tuple(
+        DigestEntry(Paper(f"2403.{i:05d}", 1, f"Paper {i} " * 20, "", ("A",), ("cs.CV",)), ())
+        for i in range(23)
+    )
+    digest = Digest(announced=date(2024, 3, 26), entries=entries, total=23)
+    texts = {e.paper.arxiv_id: PaperText("题" * 90, "", "要" * 90, "zh-CN") for e in entries}
+    messages = render_overview(digest, texts, "zh-CN")
+    assert_sendable(messages)
+    sizes = [telegram_length(m) for m in messages]
+    assert len(messages) == 2  # 4,400 characters: two of about 2,200, not 4,000 and 400
+    assert max(sizes) - min(sizes) < 300, sizes  # about one item apart
+    joined = "\n".join(messages)
+    assert all(f"{i}. <a" in joined for i in range(1, 24))
+
+
+long_text = st.one_of(
+    st.text(max_size=3000),
+    st.builds(
+        lambda unit, n: unit * n,
+        st.sampled_from(["$a$ ", "\\", "{", "a. ", "长"]),
+        st.integers(0, 6000),
+    ),
+)
 
 
 @settings(max_examples=60, deadline=None)
 @given(
-    text_strategy,
-    text_strategy,
-    st.lists(st.text(min_size=1, max_size=80), min_size=1, max_size=40),
+    long_text,
+    long_text,
+    long_text,
+    long_text,
+    st.lists(st.text(max_size=200), max_size=2000),
+    st.booleans(),
 )
-def test_any_text_renders_valid_messages(title: str, abstract: str, authors: list[str]) -> None:
+def test_any_text_renders_valid_messages(
+    title: str,
+    abstract: str,
+    translated_title: str,
+    translation: str,
+    authors: list[str],
+    translated: bool,
+) -> None:
     paper = Paper("2403.00001", 1, title, abstract, tuple(authors), ("cs.CV",))
     entry = DigestEntry(paper, (Reason(ReasonKind.KEYWORD, title[:20], "title"),))
-    text = PaperText(title + title, abstract + abstract, abstract[:300], "zh-CN")
+    text = PaperText(translated_title, translation, translation[:500], "zh-CN", translated)
     digest = Digest(announced=None, entries=(entry,), total=1)
-    for message in render_digest(digest, {paper.arxiv_id: text}, "zh-CN"):
-        if message.strip():
-            assert check_telegram_html(message) is None
-        assert telegram_length(message) <= MESSAGE_LIMIT
+    assert_sendable(render_digest(digest, {paper.arxiv_id: text}, "zh-CN"))
+    assert render_text(digest, {paper.arxiv_id: text}, "zh-CN").strip()
 
 
 # The Markdown export against the sample -------------------------------------------------------

@@ -12,6 +12,8 @@ from functools import lru_cache
 
 from pylatexenc.latex2text import LatexNodes2Text
 
+from bot.text import bounded
+
 log = logging.getLogger(__name__)
 
 _SUPER = dict(zip("0123456789+-=()nijkmTtaebcdxyz", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱʲᵏᵐᵀᵗᵃᵉᵇᶜᵈˣʸᶻ", strict=True))
@@ -43,8 +45,10 @@ def latex_to_text(text: str) -> str:
 
     Cached: converting an abstract takes milliseconds, and the push renders the same paper for
     every chat that gets it (a day's titles, abstracts and summaries, original and translated,
-    fit in the cache).
+    fit in the cache). Text past `UNTRUSTED_TEXT_LIMIT` is cut first: pylatexenc costs about
+    10 µs a character, so a hostile 100,000-character abstract would hold the loop for a second.
     """
+    text = bounded(text)
     if not _NEEDS_LATEX.search(text):
         return text
     prepared = _scripts_in_math(text)

@@ -2,27 +2,42 @@
 
 Every dynamic string is escaped; LaTeX becomes Unicode; long abstracts fold into expandable
 blockquotes and are shortened at sentence or word boundaries when a message would pass 4096.
-Lengths are measured on the raw HTML in UTF-16 code units, which bounds what Telegram counts
-(visible text after entity parsing) from above, so a message that passes here passes there.
+Lengths are measured as Telegram counts them: UTF-16 code units of the visible text, after
+entity parsing (`telegram_length`).
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 
 from bot.models import Digest, DigestEntry, Paper, PaperText, Reason, ReasonKind
+from bot.render.fit import MESSAGE_LIMIT, split_message, utf16_length
 from bot.render.labels import Labels, labels
 from bot.render.latex import latex_to_text
-from bot.text import cut_text
+from bot.text import cut_text, normalize_space
 
-MESSAGE_LIMIT = 4096
 MAX_AUTHORS = 8
+# Each line of a paper's header has a bound, so the header of any paper, whatever the feed or
+# the translator sent, stays near 2,000 characters and leaves the abstracts room under 4,096.
+# arXiv's longest real titles are under 300 characters; names under 60.
+TITLE_LIMIT = 400
+NAME_LIMIT = 100
+LINE_LIMIT = 300
+SUMMARY_LIMIT = 400
 
 
-def telegram_length(text: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
+_TAG = re.compile(r"<[^>]*>")
+
+
+def telegram_length(html_text: str) -> int:
+    """Length of a message in HTML parse mode as Telegram counts it against 4,096.
+
+    UTF-16 code units of the visible text: tags count nothing, an entity such as `&lt;`
+    counts as the character it stands for.
+    """
+    return utf16_length(html.unescape(_TAG.sub("", html_text)))
 
 
 # Bidirectional overrides and isolates in a title or in echoed input would flip the rest of the
@@ -35,15 +50,31 @@ def escape(text: str) -> str:
     return html.escape(text.translate(_BIDI_CONTROLS), quote=False)
 
 
+def echo(user_text: str, limit: int = 64) -> str:
+    """What a user typed, escaped for HTML and summarised with "…" past `limit` characters.
+
+    For replies that quote the user ("❓ …", "did you mean …", "added: …"): a 4,000-character
+    argument quoted whole would push the reply itself past Telegram's limit, and a newline or a
+    bidi override in it would break the reply's layout.
+    """
+    text = normalize_space(user_text)
+    if len(text) > limit:
+        room = max(limit - 1, 0)
+        cut = text.rfind(" ", room // 2, room + 1)
+        text = (text[:cut] if cut > 0 else text[:room]).rstrip() + "…"
+    return escape(text)
+
+
 def _attr(text: str) -> str:
     return html.escape(text, quote=True)
 
 
 def authors_line(authors: tuple[str, ...], limit: int = MAX_AUTHORS) -> str:
-    """`A, B, C, … +12` for long author lists."""
+    """`A, B, C, … +12` for long author lists; a name past 100 characters is shortened."""
+    shown = [cut_text(name, NAME_LIMIT) for name in authors[:limit]]
     if len(authors) <= limit:
-        return ", ".join(authors)
-    return ", ".join(authors[:limit]) + f", … +{len(authors) - limit}"
+        return ", ".join(shown)
+    return ", ".join(shown) + f", … +{len(authors) - limit}"
 
 
 def reason_text(reason: Reason, words: Labels) -> str:
@@ -67,43 +98,48 @@ def _tags(paper: Paper, words: Labels) -> list[str]:
 
 def _shown(text: PaperText, paper: Paper) -> tuple[str, str, str, bool]:
     """(title, abstract, summary, same_as_original) as shown, LaTeX converted."""
-    title = latex_to_text(text.title)
-    abstract = latex_to_text(text.abstract)
-    summary = latex_to_text(text.summary)
+    title = cut_text(latex_to_text(text.title), TITLE_LIMIT)
+    abstract = normalize_space(latex_to_text(text.abstract))
+    summary = cut_text(latex_to_text(text.summary), SUMMARY_LIMIT)
     same = not text.translated or text.abstract == paper.abstract
     return title, abstract, summary, same
 
 
 def render_entry(entry: DigestEntry, text: PaperText, language: str, index: int) -> str:
-    """One paper as one message of at most 4096 characters."""
+    """One paper as one message of at most 4096 characters, whatever its texts hold.
+
+    The header's lines are bounded; the abstracts take the rest of the room, cut at a sentence
+    or word with "…". A paper with no title or abstract still shows its id and links.
+    """
     words = labels(language)
     paper = entry.paper
     title, abstract, summary, same = _shown(text, paper)
-    original_title = latex_to_text(paper.title)
-    original_abstract = latex_to_text(paper.abstract)
-    head = [f"<b>{index}. {escape(title)}</b>"]
-    if original_title != title:
+    original_title = cut_text(latex_to_text(paper.title), TITLE_LIMIT)
+    original_abstract = normalize_space(latex_to_text(paper.abstract))
+    head = [f"<b>{index}. {escape(title or paper.versioned_id)}</b>"]
+    if original_title and original_title != title:
         head.append(f"<i>{escape(original_title)}</i>")
     if not text.translated:
         head.append(f"<i>{escape(words.translation_unavailable)}</i>")
-    head.append(f"👥 {escape(authors_line(paper.authors))}")
-    categories = " · ".join(escape(c) for c in paper.categories)
+    if paper.authors:
+        head.append(f"👥 {escape(cut_text(authors_line(paper.authors), LINE_LIMIT))}")
+    categories = escape(cut_text(" · ".join(paper.categories), LINE_LIMIT))
     tags = _tags(paper, words)
     head.append(f"🏷 {categories}" + (f" · <i>{escape(', '.join(tags))}</i>" if tags else ""))
     head.append(
         f'🔗 <a href="{_attr(paper.abs_url)}">arXiv:{escape(paper.versioned_id)}</a> · '
         f'<a href="{_attr(paper.pdf_url)}">PDF</a>'
     )
-    head.append(f"🎯 {escape(' · '.join(reason_text(r, words) for r in entry.reasons))}")
+    if entry.reasons:
+        why = " · ".join(reason_text(r, words) for r in entry.reasons)
+        head.append(f"🎯 {escape(cut_text(why, LINE_LIMIT))}")
     if summary:
         head.append(f"💡 {escape(summary)}")
     header = "\n".join(head)
 
     def build(first: str, second: str | None) -> str:
-        parts = [header, f"<blockquote expandable>{escape(first)}</blockquote>"]
-        if second is not None:
-            parts.append(f"<blockquote expandable>{escape(second)}</blockquote>")
-        return "\n".join(parts)
+        quotes = [f"<blockquote expandable>{escape(q)}</blockquote>" for q in (first, second) if q]
+        return "\n".join([header, *quotes])
 
     first, second = (original_abstract, None) if same else (abstract, original_abstract)
     message = build(first, second)
@@ -118,27 +154,19 @@ def render_entry(entry: DigestEntry, text: PaperText, language: str, index: int)
         elif len(first) > 100:
             first = cut_text(first, max(len(first) - excess - 16, 100))
         else:
-            # Even the header alone is too long (a thousand authors?): cut the whole message.
-            return _cut_html_safe(header)
+            # The bounded header cannot get here with our labels; should one ever, the message
+            # still goes out, as the first piece that fits.
+            return split_message(message)[0]
         message = build(first, second)
     return message
 
 
-def _cut_html_safe(header: str) -> str:
-    """Last resort for a header over the limit: keep whole lines while they fit."""
-    kept: list[str] = []
-    for line in header.split("\n"):
-        if telegram_length("\n".join([*kept, line])) > MESSAGE_LIMIT:
-            break
-        kept.append(line)
-    return "\n".join(kept)
-
-
 def _overview_item(index: int, entry: DigestEntry, text: PaperText) -> str:
     title, _, summary, _ = _shown(text, entry.paper)
-    line = f'{index}. <a href="{_attr(entry.paper.abs_url)}">{escape(title)}</a>'
+    shown = title or entry.paper.versioned_id
+    line = f'{index}. <a href="{_attr(entry.paper.abs_url)}">{escape(shown)}</a>'
     if summary:
-        line += f"\n    {escape(cut_text(summary, 400))}"
+        line += f"\n    {escape(summary)}"
     return line
 
 
@@ -160,17 +188,38 @@ def render_overview(digest: Digest, texts: Mapping[str, PaperText], language: st
     ]
     if digest.more > 0:
         items.append(escape(words.more.format(count=digest.more)))
-    messages: list[str] = []
-    current = title
-    for item in items:
-        candidate = f"{current}\n\n{item}"
-        if telegram_length(candidate) > MESSAGE_LIMIT and current != title:
-            messages.append(current)
-            current = item
+    return _balanced(title, items)
+
+
+def _balanced(title: str, items: list[str]) -> list[str]:
+    """The title and items in as few messages as fit, of about equal length: an overview a
+    little over the limit reads as two halves, not a full message and a lonely last line."""
+
+    sizes = [telegram_length(item) for item in items]
+
+    def pack(room: int) -> list[str]:
+        messages: list[list[str]] = [[title]]
+        size = telegram_length(title)
+        for item, item_size in zip(items, sizes, strict=True):
+            if size + 2 + item_size > room and messages[-1] != [title]:
+                messages.append([item])
+                size = item_size
+            else:
+                messages[-1].append(item)
+                size += 2 + item_size  # the blank line between items
+        return ["\n\n".join(parts) for parts in messages]
+
+    fewest = len(pack(MESSAGE_LIMIT))
+    # The smallest room that still packs into as few messages: found by bisection, as packing
+    # is monotone in the room.
+    low, high = 1, MESSAGE_LIMIT
+    while low < high:
+        middle = (low + high) // 2
+        if len(pack(middle)) <= fewest:
+            high = middle
         else:
-            current = candidate
-    messages.append(current)
-    return messages
+            low = middle + 1
+    return pack(low)
 
 
 def _original(paper: Paper, language: str) -> PaperText:

@@ -23,6 +23,14 @@ log = logging.getLogger(__name__)
 DEFAULT_USER_AGENT = "arxiv-digest-bot/0.1 (+https://github.com/arxiv-digest-bot)"
 # The longest wait a Retry-After may impose on one fetch; the scheduler retries later anyway.
 MAX_RETRY_AFTER = 300.0
+# The largest feed body read, counted after decompression. A full 2,000-item feed (arXiv's cap)
+# is about 4 MB (the stat fixture: 223 KB for 123 items); 32 MB is eight times that, and it stops
+# an endless or bomb-sized answer before it fills memory.
+MAX_FEED_BYTES = 32 * 1024 * 1024
+
+
+class FeedTooLarge(Exception):
+    """The body passed the size cap; reading stopped there."""
 
 
 class FetchError(Exception):
@@ -76,6 +84,21 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+async def _read_capped(response: httpx.Response, max_bytes: int) -> bytes:
+    """The body, read in chunks and abandoned as soon as it passes `max_bytes`."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise FeedTooLarge(f"declared {int(declared):,} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise FeedTooLarge(f"more than {max_bytes:,} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def fetch_url(
     url: str,
     state: FetchState | None = None,
@@ -87,8 +110,12 @@ async def fetch_url(
     backoff: float = 2.0,
     user_agent: str = DEFAULT_USER_AGENT,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    max_bytes: int = MAX_FEED_BYTES,
 ) -> FetchResult:
-    """GET one feed URL with validators and retries, and parse it (FeedError if unusable)."""
+    """GET one feed URL with validators and retries, and parse it (FeedError if unusable).
+
+    The body is streamed and given up past `max_bytes` (a final FetchError that says so).
+    """
     headers = {"User-Agent": user_agent, "Accept": "application/rss+xml, application/xml"}
     if state and state.etag:
         headers["If-None-Match"] = state.etag
@@ -101,7 +128,20 @@ async def fetch_url(
         while True:
             error: FetchError
             try:
-                response = await http.get(url, headers=headers, timeout=timeout)
+                async with http.stream("GET", url, headers=headers, timeout=timeout) as response:
+                    # Only a feed (200) or arXiv's error feed (400) is worth reading.
+                    body = (
+                        await _read_capped(response, max_bytes)
+                        if response.status_code in (200, 400)
+                        else b""
+                    )
+            except FeedTooLarge as exc:
+                # Final: asking again would download the same flood.
+                raise FetchError(
+                    f"feed too large at {url}: {exc}, over the {max_bytes:,}-byte cap; "
+                    "stopped reading",
+                    status=response.status_code,
+                ) from None
             except httpx.TimeoutException:
                 error = FetchError(f"timed out after {timeout:g} s fetching {url}")
             except httpx.HTTPError as exc:
@@ -109,11 +149,7 @@ async def fetch_url(
             else:
                 if response.status_code in (200, 304):
                     # 304: unchanged since the validators we sent; 200: parse (FeedError if bad).
-                    feed = (
-                        parse_feed(response.content, requested)
-                        if response.status_code == 200
-                        else None
-                    )
+                    feed = parse_feed(body, requested) if response.status_code == 200 else None
                     return FetchResult(
                         url,
                         response.status_code,
@@ -123,7 +159,7 @@ async def fetch_url(
                     )
                 if response.status_code == 400:
                     # arXiv answers an unknown category with 400 and an error feed: say why.
-                    parse_feed(response.content, requested)
+                    parse_feed(body, requested)
                 retry_after = _retry_after(response)
                 error = FetchError(
                     f"HTTP {response.status_code} fetching {url}",
@@ -167,6 +203,7 @@ def load_feed_file(path: Path | str, requested: Sequence[str] = ()) -> Feed:
 
 __all__ = [
     "DEFAULT_USER_AGENT",
+    "MAX_FEED_BYTES",
     "FeedError",
     "FetchError",
     "FetchResult",

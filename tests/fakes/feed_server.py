@@ -6,6 +6,8 @@
         server.delay = 2.0                                    # a slow server
         url = server.base_url                                  # http://127.0.0.1:PORT/rss/
         server.requests                                        # [(path, headers), ...]
+        server.endless("/rss/stat", head, item)   # a chunked body that never ends
+        server.streamed["/rss/stat"], server.stream_closed  # bytes sent, set when it stopped
 
 A conditional request whose If-None-Match or If-Modified-Since matches gets 304. Paths not routed
 answer 404.
@@ -35,6 +37,10 @@ class FeedServer:
         self.delay = 0.0
         # Optional: answers computed from the request path (the arXiv API fake uses it).
         self.responder: Callable[[str], tuple[int, dict[str, str], bytes] | None] | None = None
+        # Endless bodies: (first bytes, bytes repeated forever) per path, and what was sent.
+        self.endless_bodies: dict[str, tuple[bytes, bytes]] = {}
+        self.streamed: dict[str, int] = {}
+        self.stream_closed = threading.Event()
         self._lock = threading.Lock()
         server = self
 
@@ -77,6 +83,34 @@ class FeedServer:
         """Answers used once each, in order, before the route's own answer."""
         self.scripts.setdefault(path, deque()).extend(responses)
 
+    def endless(self, path: str, head: bytes, repeated: bytes) -> None:
+        """Answer `path` with `head` then `repeated` over and over, chunked, until the client
+        hangs up (or a gigabyte, so a client that never stops cannot keep the test alive)."""
+        self.endless_bodies[path] = (head, repeated)
+
+    def _stream_endless(self, handler: BaseHTTPRequestHandler, path: str) -> None:
+        head, repeated = self.endless_bodies[path]
+        handler.protocol_version = "HTTP/1.1"  # chunked transfer needs 1.1
+        handler.close_connection = True
+        sent = 0
+        try:
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+            handler.send_header("Transfer-Encoding", "chunked")
+            handler.end_headers()
+            chunk = repeated * max(1, 65536 // max(len(repeated), 1))
+            body = head
+            while sent < 1 << 30:
+                handler.wfile.write(b"%x\r\n%s\r\n" % (len(body), body))
+                sent += len(body)
+                with self._lock:
+                    self.streamed[path] = sent
+                body = chunk
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        finally:
+            self.stream_closed.set()
+
     def count(self, path: str | None = None) -> int:
         """How many requests arrived (for one path, or all)."""
         return sum(1 for p, _ in self.requests if path is None or p == path)
@@ -88,6 +122,9 @@ class FeedServer:
             self.arrivals.append(time.monotonic())
             scripted = self.scripts.get(path)
             answer = scripted.popleft() if scripted else self.routes.get(path)
+        if answer is None and path in self.endless_bodies:
+            self._stream_endless(handler, path)
+            return
         if answer is None and self.responder is not None:
             answer = self.responder(path)
         if self.delay:
@@ -110,7 +147,8 @@ class FeedServer:
                 handler.send_header(key, value)
             if "Content-Type" not in headers:
                 handler.send_header("Content-Type", "application/rss+xml; charset=utf-8")
-            handler.send_header("Content-Length", str(len(body)))
+            if "Content-Length" not in headers:  # a route may declare a size it does not send
+                handler.send_header("Content-Length", str(len(body)))
             handler.end_headers()
             handler.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
