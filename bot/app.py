@@ -26,7 +26,7 @@ from bot.ingest import fetch_and_store
 from bot.schedule import should_fetch
 from bot.sender import Sender
 from bot.sources.search import ArxivSearch
-from bot.translate import TranslationService
+from bot.translate import TranslationService, install_timeouts
 from storage import fetchlog, papers
 from storage.chats import subscribed_categories
 from storage.database import Store, open_store
@@ -86,6 +86,7 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
     """The Application with every handler registered; the caller runs it."""
     from handlers import register
 
+    install_timeouts()
     store = store or open_store(settings.database_path)
     application = (
         Application.builder()

@@ -16,6 +16,8 @@ import pytest
 import requests
 from deep_translator import GoogleTranslator
 from deep_translator.constants import BASE_URLS
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.config import Settings
 from bot.models import Paper
@@ -25,16 +27,30 @@ from bot.translate import (
     TranslationService,
     UnsupportedLanguage,
     backend_language,
+    install_timeouts,
     join_batch,
     mask,
     split_batch,
     split_for_requests,
     unmask,
 )
-from tests.fakes.translate_server import FakeTranslateServer
+from bot.translate.quality import (
+    GROWTH_FLOOR,
+    MAX_GROWTH,
+    MAX_SOURCE_CHARS,
+    MAX_TRANSLATION_CHARS,
+    implausibly_long,
+)
+from tests.fakes.translate_server import HUGE_ANSWER, FakeTranslateServer
 
 FIXTURE = Path(__file__).parent / "fixtures" / "rss-stat-2024-03-26.xml"
 T = "译:"  # the fake server's "translation" prefix
+
+
+@pytest.fixture(autouse=True)
+def timeouts_installed() -> None:
+    """As at the bot's start-up: deep-translator's requests carry our socket timeout."""
+    install_timeouts()
 
 
 @pytest.fixture
