@@ -165,9 +165,9 @@ class TranslationService:
         self._sleep = sleep
         self._base_urls: dict[str, str] = {}
         if settings.google_translate_url:
-            self._base_urls["google"] = settings.google_translate_url
+            self._base_urls[Backend.GOOGLE] = settings.google_translate_url
         if settings.libretranslate_url:
-            self._base_urls["libre"] = settings.libretranslate_url
+            self._base_urls[Backend.LIBRE] = settings.libretranslate_url
         self._base_urls.update(base_urls or {})
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=self.max_workers, thread_name_prefix="translate"
@@ -248,7 +248,7 @@ class TranslationService:
                 self.failures += sum(1 for value in translated.values() if value is None)
                 successes = {k: v for k, v in translated.items() if v is not None}
                 if successes:
-                    self._cache_put(language, successes, self.backend)
+                    self._cache_put(language, successes, self.backend.value)
         finally:
             for text in mine:
                 future = self._inflight.pop((language, text), None)
