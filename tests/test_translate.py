@@ -23,6 +23,7 @@ import httpx
 import pytest
 import requests
 from deep_translator import GoogleTranslator
+from deep_translator import exceptions as dt_errors
 from deep_translator.constants import BASE_URLS
 from hypothesis import given
 from hypothesis import strategies as st
@@ -44,6 +45,7 @@ from bot.translate import (
     timeouts,
     unmask,
 )
+from bot.translate.errors import ErrorKind, classify
 from bot.translate.quality import (
     GROWTH_FLOOR,
     MAX_GROWTH,
@@ -833,3 +835,36 @@ def test_only_requests_inside_bounded_get_the_timeout(server: FakeTranslateServe
     server.latency = 60  # the server's stop() ends the wait at teardown
     with timeouts.bounded(0.1), pytest.raises(requests.exceptions.Timeout):
         translator.translate("Hello world.")
+
+
+# -- error kinds ----------------------------------------------------------------------------
+
+
+def test_backend_errors_are_sorted_into_kinds() -> None:
+    assert classify(dt_errors.TooManyRequests()) is ErrorKind.RETRY
+    assert classify(dt_errors.ServerException(429)) is ErrorKind.RETRY
+    assert classify(dt_errors.ServerException(503)) is ErrorKind.RETRY
+    assert classify(dt_errors.ServerException(401)) is ErrorKind.FATAL  # bad key
+    assert classify(dt_errors.ServerException(413)) is ErrorKind.PERMANENT  # this text only
+    assert classify(requests.exceptions.ConnectionError()) is ErrorKind.RETRY
+    assert classify(TimeoutError()) is ErrorKind.RETRY
+    assert classify(dt_errors.AuthorizationException("k")) is ErrorKind.FATAL
+    assert classify(UnsupportedLanguage("x")) is ErrorKind.FATAL
+    assert classify(dt_errors.TranslationNotFound("x")) is ErrorKind.PERMANENT
+    assert classify(KeyError("translations")) is ErrorKind.UNKNOWN
+
+
+async def test_an_unexpected_error_is_logged_at_warning_with_its_type(
+    server: FakeTranslateServer,
+    make_service: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def broken(self: GoogleTranslator, text: str, **kwargs: Any) -> str:
+        raise KeyError("result-container")  # as if Google's page changed shape
+
+    monkeypatch.setattr(GoogleTranslator, "translate", broken)
+    service = make_service()
+    with caplog.at_level(logging.WARNING, logger="bot.translate"):
+        assert await service.translate(["Hello world."], "zh-CN") == {"Hello world.": None}
+    assert "unexpected KeyError" in caplog.text
