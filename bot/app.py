@@ -24,7 +24,7 @@ from bot.schedule import should_fetch
 from bot.sender import Sender
 from bot.services import CONTEXT_TYPES, BotContext, Services, services_of
 from bot.sources.search import ArxivSearch
-from bot.translate import TranslationService
+from bot.translate import TranslationService, install_timeouts
 from bot.updates import ChatOrderedProcessor
 from storage import fetchlog, papers
 from storage.chats import subscribed_categories
@@ -70,6 +70,7 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
     """The Application with every handler registered; the caller runs it."""
     from handlers import register
 
+    install_timeouts()
     store = store or open_store(settings.database_path)
     application = (
         Application.builder()

@@ -18,6 +18,7 @@ from bot.sources.fetch import FetchError, feed_url, fetch_url, load_feed_file
 from bot.sources.rss import FeedError
 from bot.sources.taxonomy import get_taxonomy
 from bot.translate import MemoryTranslationCache, TranslationCache, TranslationService
+from bot.translate.timeouts import install as install_timeouts
 from storage.database import open_store
 from storage.translations import SqliteTranslationCache
 
@@ -98,6 +99,7 @@ async def _digest(settings: Settings, args: argparse.Namespace) -> str:
         raise UsageError(f"arXiv made no announcement in this feed ({day}): nothing to digest")
     digest = build_digest(feed.papers, interests, announced=feed.announced, cap=args.max)
     language = args.lang or settings.translate_to
+    install_timeouts()
     service = TranslationService(settings, _cache(settings))
     texts = await service.paper_texts(
         [entry.paper for entry in digest.entries], language, summaries=True

@@ -12,15 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.summarize import (
+from bot.summarize import one_line_summary
+from bot.text import normalize_space
+from bot.translate.llm import (
     LLMSummaryError,
     LLMUnavailable,
     clean_llm_answer,
     language_name,
     llm_summary,
-    one_line_summary,
 )
-from bot.text import normalize_space
 from tests.fakes.translate_server import FakeTranslateServer
 
 FIXTURE = Path(__file__).parent / "fixtures" / "rss-stat-2024-03-26.xml"

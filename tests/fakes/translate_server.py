@@ -24,7 +24,8 @@ inside a line are untouched. So `译:Hello` is the translation of `Hello`.
 Switches (plain attributes, change them at any time):
 - `mode`: `"ok"`; `"error"` (HTTP 500); `"empty"` (an empty translation); `"drop-markers"`
   (batch markers removed); `"drop-placeholders"` (`[M0]` tokens removed); `"fullwidth"` (markers
-  and placeholders come back as `【 [3] 】`-like variants with full-width brackets and spaces).
+  and placeholders come back as `【 [3] 】`-like variants with full-width brackets and spaces);
+  `"huge"` (100,000 characters whatever the request, as a broken or hostile service might).
 - `fail_next(n, status=429)`: the next n translation requests answer `status`.
 - `latency`: seconds every translation request waits before answering (a slow backend).
 - `max_length`: requests with a longer text answer HTTP 413, as a service that refuses long
@@ -52,6 +53,8 @@ from urllib.parse import parse_qs, urlsplit
 _MARKER_LINE = re.compile(r"^\s*\[\[\d+\]\]\s*$")
 _MARKER = re.compile(r"\[\[(\d+)\]\]")
 _PLACEHOLDER = re.compile(r"\[M(\d+)\]")
+# What mode "huge" answers to every request.
+HUGE_ANSWER = "很长的回答。" * (100_000 // 6) + "长" * (100_000 % 6)
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,8 @@ class FakeTranslateServer:
         mode = self.mode
         if mode == "empty":
             return ""
+        if mode == "huge":
+            return HUGE_ANSWER
         if mode == "drop-markers":
             text = "\n".join(line for line in text.split("\n") if not _MARKER_LINE.match(line))
         translated = fake_translate(text, self.prefix)

@@ -1,16 +1,17 @@
-"""Translation: each text once per language, batched, math-safe, bounded in time and concurrency.
+"""TranslationService: each text once per language, batched, math-safe, bounded in time.
 
-deep-translator does the HTTP work. Around it this module adds what a daily digest needs:
+deep-translator does the HTTP work (`backends`). Around it the service adds what a daily digest
+needs:
 - a cache (the same text is never sent twice) and in-flight sharing between concurrent calls;
-- batching: short texts are joined into one request with numbered markers (`[[3]]`) and the
-  answer is split on them; when the markers do not come back intact the batch is translated
-  one text per request instead;
-- splitting: a text over the backend's request limit is cut at sentence boundaries;
-- masking: math, LaTeX commands and URLs become placeholders (`[M0]`) that translators leave
-  alone, and are restored afterwards;
-- time bounds: calls run in a thread pool, each request carries a socket timeout and the wait
-  for it is bounded too; rate limits and transient errors are retried with backoff, then the
-  run gives up and callers deliver the original text.
+- batching and splitting (`chunking`): short texts packed into one request, long ones cut at
+  sentence boundaries;
+- masking (`masking`): math, LaTeX and URLs travel as placeholders and are restored after;
+- time bounds: calls run in a thread pool with bounded concurrency, each request carries a
+  socket timeout (`timeouts`) and the wait for it is bounded too; rate limits and transient
+  errors (`errors`) are retried with backoff, then the run gives up;
+- plausibility (`quality`): an answer far longer than its source is not a translation.
+Whatever fails comes back as None: callers deliver the original text, marked, and nothing
+failed is cached, so the next run asks again.
 """
 
 from __future__ import annotations
@@ -19,62 +20,43 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
-import re
-import threading
-import unicodedata
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Protocol
 
-import deep_translator.deepl
-import deep_translator.google
-import deep_translator.libre
-import deep_translator.mymemory
 import httpx
-import requests
-from deep_translator import DeeplTranslator, GoogleTranslator, LibreTranslator, MyMemoryTranslator
-from deep_translator import exceptions as dt_errors
-from deep_translator.constants import (
-    DEEPL_LANGUAGE_TO_CODE,
-    GOOGLE_LANGUAGES_TO_CODES,
-    LIBRE_LANGUAGES_TO_CODES,
-    MY_MEMORY_LANGUAGES_TO_CODES,
-)
 
 from bot.config import Settings
 from bot.models import Paper, PaperText
-from bot.summarize import LLMSummaryError, LLMUnavailable, llm_summary, one_line_summary
-from bot.text import normalize_space, split_sentences
+from bot.summarize import one_line_summary
+from bot.text import normalize_space
+from bot.translate.backends import (
+    BACKENDS,
+    DEFAULT_REQUEST_SIZE,
+    REQUEST_SIZES,
+    Backend,
+    RequestSize,
+    UnsupportedLanguage,
+    backend_language,
+    is_source_language,
+    make_translator,
+)
+from bot.translate.chunking import Segment, join_batch, pack, split_batch, split_for_requests
+from bot.translate.errors import (
+    EmptyAnswer,
+    ErrorKind,
+    Skipped,
+    classify,
+    describe,
+    rate_limited,
+)
+from bot.translate.llm import LLMSummaryError, LLMUnavailable, llm_cache_key, llm_summary
+from bot.translate.masking import Masked, mask, needs_translation, unmask
+from bot.translate.quality import MAX_SOURCE_CHARS, Failure, implausibly_long
+from bot.translate.timeouts import bounded
 
 log = logging.getLogger(__name__)
-
-BACKENDS = ("google", "libre", "mymemory", "deepl", "none")
-SOURCE_LANGUAGE = "en"
-
-
-@dataclass(frozen=True)
-class RequestSize:
-    """Characters per request: a text longer than `text` is cut at sentence boundaries (a size
-    the service is known to take); several texts are packed into one request up to `packed`,
-    which is tried first and given up for `text` if the service refuses it."""
-
-    text: int
-    packed: int
-
-
-# Google's page accepts < 5000 characters but has rejected single texts near 1800: texts are
-# cut at 1500 and packed up to 4500, so a day's papers (title, abstract and summary are about
-# 1,600 characters) take about one request per three papers. LibreTranslate and DeepL (through
-# deep-translator) put the text in the URL query string, so stay well under common URL limits;
-# MyMemory refuses 500 characters and more.
-REQUEST_SIZES = {
-    "google": RequestSize(text=1500, packed=4500),
-    "libre": RequestSize(text=1500, packed=1500),
-    "mymemory": RequestSize(text=450, packed=450),
-    "deepl": RequestSize(text=1500, packed=1500),
-}
-# Beyond this many texts a batch gains little and a marker mismatch costs more requests.
-MAX_BATCH_TEXTS = 40
 
 
 class TranslationCache(Protocol):
@@ -110,375 +92,13 @@ class MemoryTranslationCache:
             self.entries[(language, text)] = (translated, backend)
 
 
-# ---------------------------------------------------------------------------------------------
-# Language codes
-
-
-class UnsupportedLanguage(ValueError):
-    """The backend cannot translate into this language; the message names both."""
-
-
-# Other spellings of the same language, in the spelling Google uses.
-_ALIASES = {
-    "zh": "zh-cn",
-    "zh-hans": "zh-cn",
-    "zh-sg": "zh-cn",
-    "zh-hant": "zh-tw",
-    "zh-hk": "zh-tw",
-    "zh-mo": "zh-tw",
-    "he": "iw",
-    "jv": "jw",
-    "nb": "no",
-    "nn": "no",
-    "fil": "tl",
-}
-_BACKEND_CODES: dict[str, tuple[str, ...]] = {
-    "google": tuple(GOOGLE_LANGUAGES_TO_CODES.values()),
-    "libre": tuple(LIBRE_LANGUAGES_TO_CODES.values()),
-    "mymemory": tuple(MY_MEMORY_LANGUAGES_TO_CODES.values()),
-    "deepl": tuple(DEEPL_LANGUAGE_TO_CODE.values()),
-}
-
-
-def is_source_language(language: str) -> bool:
-    """True for English in any spelling (`en`, `en-US`): arXiv abstracts need no translation."""
-    return language.strip().replace("_", "-").lower().split("-")[0] == SOURCE_LANGUAGE
-
-
-def backend_language(backend: str, lang: str) -> str:
-    """The code `backend` expects for `lang`: `zh-CN` for Google and MyMemory, `zh` for Libre.
-
-    Raises UnsupportedLanguage when the backend does not offer the language (or is unknown).
-    """
-    if backend not in _BACKEND_CODES:
-        raise UnsupportedLanguage(f"{backend!r} is not a translation backend")
-    codes = {code.lower(): code for code in _BACKEND_CODES[backend]}
-    wanted = lang.strip().replace("_", "-").lower()
-    subtags = wanted.split("-")
-    primary = subtags[0]
-    candidates = [wanted, "-".join(subtags[:2]), primary]
-    for candidate in candidates:
-        for spelling in (candidate, _ALIASES.get(candidate, "")):
-            if spelling in codes:
-                return codes[spelling]
-            # Libre and DeepL only know primary codes: `zh-cn` (from an alias) means `zh`.
-            if spelling and spelling.split("-")[0] in codes and backend in ("libre", "deepl"):
-                return codes[spelling.split("-")[0]]
-    if backend == "mymemory":
-        # MyMemory wants a locale: prefer the language's home country (`de` → `de-DE`).
-        home = f"{primary}-{primary}"
-        if home in codes:
-            return codes[home]
-        for code in codes.values():
-            if code.lower().split("-")[0] == primary:
-                return code
-    raise UnsupportedLanguage(f"{backend} cannot translate into {lang!r}")
-
-
-# ---------------------------------------------------------------------------------------------
-# Time bounds for deep-translator's requests
-#
-# deep-translator calls the module functions `requests.get/post` with no timeout and accepts no
-# Session, so no argument of ours can reach the socket. The backends look `requests` up as a
-# global of their own module; we replace that global (only in the four modules we use) with a
-# stand-in that adds our timeout and reuses a per-thread Session (keep-alive to the backend).
-# Calls not made by TranslationService (no timeout set on the thread) pass through unchanged.
-# The asyncio side bounds the wait as well, so a server that trickles bytes cannot stall a run.
-
-_http = threading.local()
-
-
-class _TimedRequests:
-    """Stands in for the `requests` module inside deep-translator's backend modules."""
-
-    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        timeout = getattr(_http, "timeout", None)
-        if timeout is None:
-            return requests.request(method, url, **kwargs)
-        kwargs.setdefault("timeout", timeout)
-        session = getattr(_http, "session", None)
-        if session is None:
-            session = _http.session = requests.Session()
-        return session.request(method, url, **kwargs)
-
-    def get(self, url: str, **kwargs: Any) -> requests.Response:
-        """`requests.get` with our timeout."""
-        return self._send("GET", url, **kwargs)
-
-    def post(self, url: str, **kwargs: Any) -> requests.Response:
-        """`requests.post` with our timeout."""
-        return self._send("POST", url, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(requests, name)
-
-
-_TIMED_REQUESTS = _TimedRequests()
-for _module in (
-    deep_translator.google,
-    deep_translator.libre,
-    deep_translator.mymemory,
-    deep_translator.deepl,
-):
-    if getattr(_module, "requests", None) is requests:
-        _module.requests = _TIMED_REQUESTS
-
-
-# ---------------------------------------------------------------------------------------------
-# Masking math and LaTeX
-
-# Our own tokens, read tolerantly: translators may add spaces or use full-width brackets.
-_OPEN = r"[\[［【]"
-_CLOSE = r"[\]］】]"
-_PLACEHOLDER = re.compile(rf"{_OPEN}\s*M\s*(\d+)\s*{_CLOSE}", re.IGNORECASE)
-_MARKER = re.compile(rf"{_OPEN}\s*{_OPEN}\s*(\d+)\s*{_CLOSE}\s*{_CLOSE}")
-_BRACED = r"\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}"
-_PROTECTED = re.compile(
-    r"\$\$.+?\$\$"  # display math
-    r"|\$[^$]+?\$"  # inline math
-    r"|\\\[.+?\\\]|\\\(.+?\\\)"  # \[ ... \] and \( ... \)
-    rf"|\\[A-Za-z]+\*?(?:\[[^\]]*\])?(?:{_BRACED})*"  # \command[opt]{arg}{arg}
-    r"|\\[^A-Za-z\s]"  # \%, \&, \_ ...
-    r"|https?://[^\s)\]]*[^\s)\].,;:!?'\"]"  # URLs, which translators break with spaces
-    rf"|{_MARKER.pattern}|{_OPEN}\s*M\s*\d+\s*{_CLOSE}",  # text that looks like our tokens
-    re.DOTALL | re.IGNORECASE,
-)
-# Accents such as Poincar\'e are letters, not math: turn them into Unicode so the word stays
-# whole for the translator (the renderer would turn them into the same characters).
-_ACCENTS = {
-    "'": "\u0301",
-    "`": "\u0300",
-    "^": "\u0302",
-    '"': "\u0308",
-    "~": "\u0303",
-    "=": "\u0304",
-    ".": "\u0307",
-    "u": "\u0306",
-    "v": "\u030c",
-    "H": "\u030b",
-    "c": "\u0327",
-    "k": "\u0328",
-    "r": "\u030a",
-}
-_ACCENT = re.compile(
-    r"\$\$.+?\$\$|\$[^$]+?\$"  # math is skipped, not converted
-    r"|\{\\(['`^\"~=.])\s*([A-Za-z])\}|\{\\(['`^\"~=.uvHckr])\{([A-Za-z])\}\}"
-    r"|\\(['`^\"~=.])\s*([A-Za-z])|\\(['`^\"~=.uvHckr])\{([A-Za-z])\}",
-    re.DOTALL,
-)
-
-
-def _accent(match: re.Match[str]) -> str:
-    groups = [g for g in match.groups() if g is not None]
-    if not groups:
-        return match.group(0)
-    accent, letter = groups
-    return unicodedata.normalize("NFC", letter + _ACCENTS[accent])
-
-
-@dataclass(frozen=True)
-class Masked:
-    """A text with protected spans replaced by `[M0]`, `[M1]`, ... and the spans to restore."""
-
-    text: str
-    spans: tuple[str, ...]
-
-
-def mask(text: str) -> Masked:
-    """Replace math, LaTeX commands and URLs with placeholders a translator leaves alone."""
-    text = _ACCENT.sub(_accent, text)
-    spans: list[str] = []
-
-    def replace(match: re.Match[str]) -> str:
-        spans.append(match.group(0))
-        return f"[M{len(spans) - 1}]"
-
-    return Masked(_PROTECTED.sub(replace, text), tuple(spans))
-
-
-def unmask(text: str, spans: Sequence[str]) -> str | None:
-    """Put the protected spans back; None when a placeholder was lost, duplicated or invented.
-
-    A translation that lost a formula would silently show wrong math, so it counts as failed
-    and the reader gets the original (whose math is right).
-    """
-    seen: list[int] = []
-
-    def restore(match: re.Match[str]) -> str:
-        index = int(match.group(1))
-        seen.append(index)
-        return spans[index] if index < len(spans) else match.group(0)
-
-    restored = _PLACEHOLDER.sub(restore, text)
-    if sorted(seen) != list(range(len(spans))):
-        return None
-    return restored
-
-
-def _needs_translation(masked: str) -> bool:
-    # A segment that is only placeholders, numbers and punctuation has nothing to translate.
-    return any(ch.isalpha() for ch in _PLACEHOLDER.sub("", masked))
-
-
-# ---------------------------------------------------------------------------------------------
-# Splitting and batching
-
-
-def _split_words(sentence: str, limit: int) -> list[str]:
-    pieces: list[str] = []
-    current = ""
-    for word in sentence.split(" "):
-        while len(word) > limit:  # one absurd "word": a hard cut is the only option
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(word[:limit])
-            word = word[limit:]
-        candidate = f"{current} {word}" if current else word
-        if len(candidate) <= limit:
-            current = candidate
-        else:
-            pieces.append(current)
-            current = word
-    if current:
-        pieces.append(current)
-    return pieces
-
-
-def split_for_requests(text: str, limit: int) -> list[str]:
-    """Cut `text` into chunks of at most `limit` characters at sentence, else word, boundaries."""
-    if len(text) <= limit:
-        return [text]
-    chunks: list[str] = []
-    current = ""
-    for sentence in split_sentences(text):
-        for piece in [sentence] if len(sentence) <= limit else _split_words(sentence, limit):
-            candidate = f"{current} {piece}" if current else piece
-            if len(candidate) <= limit:
-                current = candidate
-            else:
-                if current:
-                    chunks.append(current)
-                current = piece
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def join_batch(texts: Sequence[str]) -> str:
-    """One request for several texts: each preceded by its numbered marker on its own line."""
-    return "\n".join(f"[[{i}]]\n{text}" for i, text in enumerate(texts))
-
-
-def split_batch(answer: str, count: int) -> list[str] | None:
-    """The translated parts of a batched answer, or None when the markers did not survive.
-
-    The markers must come back exactly once each, in order, with nothing before the first and
-    a non-empty part after each: anything else could attach a translation to the wrong text.
-    """
-    matches = list(_MARKER.finditer(answer))
-    if [int(m.group(1)) for m in matches] != list(range(count)):
-        return None
-    if answer[: matches[0].start()].strip():
-        return None
-    ends = [m.start() for m in matches[1:]] + [len(answer)]
-    parts = [answer[m.end() : end].strip() for m, end in zip(matches, ends, strict=True)]
-    return parts if all(parts) else None
-
-
-def _pack(segments: Sequence[_Segment], limit: int) -> list[list[_Segment]]:
-    batches: list[list[_Segment]] = []
-    current: list[_Segment] = []
-    size = 0
-    for segment in segments:
-        cost = len(segment.text) + len(f"[[{len(current)}]]\n\n")
-        if current and (size + cost > limit or len(current) >= MAX_BATCH_TEXTS):
-            batches.append(current)
-            current, size = [], 0
-            cost = len(segment.text) + len("[[0]]\n\n")
-        current.append(segment)
-        size += cost
-    if current:
-        batches.append(current)
-    return batches
-
-
-@dataclass
-class _Segment:
-    """One request-sized piece of one text, and its translation once known."""
-
-    text: str
-    translation: str | None = None
-
-
 @dataclass
 class _Job:
+    """One text on its way: the original, its masked form, and its request-sized pieces."""
+
     original: str
     masked: Masked
-    segments: list[_Segment]
-
-
-# ---------------------------------------------------------------------------------------------
-# Errors
-
-# Retry with backoff (rate limits, 5xx, network), give up on the backend for the run (bad key,
-# quota, language), or fail this request only (no translation for this text).
-_RETRY, _FATAL, _PERMANENT = "retry", "fatal", "permanent"
-_SERVER_TRANSIENT = {"ERR_INTERNAL_SERVER_ERROR", "ERR_SERVICE_NOT_AVAIBLE", "API server error"}
-_SERVER_FATAL = {
-    "ERR_KEY_INVALID",
-    "ERR_KEY_BLOCKED",
-    "ERR_DAILY_REQ_LIMIT_EXCEEDED",
-    "ERR_DAILY_CHAR_LIMIT_EXCEEDED",
-}
-
-
-class _EmptyAnswer(Exception):
-    """The backend answered without a translation."""
-
-
-class _Skipped(Exception):
-    """The run gave up on the backend before this request was sent."""
-
-
-def _classify(exc: BaseException) -> str:
-    """How to react to a backend error; deep-translator's exceptions share no base class."""
-    if _rate_limited(exc):
-        return _RETRY
-    if isinstance(exc, dt_errors.ServerException):
-        message = str(exc.args[0]) if exc.args else ""
-        if message in _SERVER_TRANSIENT:
-            return _RETRY
-        return _FATAL if message in _SERVER_FATAL else _PERMANENT
-    if isinstance(
-        exc,
-        dt_errors.AuthorizationException
-        | dt_errors.ApiKeyException
-        | dt_errors.LanguageNotSupportedException
-        | dt_errors.InvalidSourceOrTargetLanguage
-        | UnsupportedLanguage,
-    ):
-        return _FATAL
-    if isinstance(exc, dt_errors.RequestError | requests.RequestException | OSError):
-        # OSError covers TimeoutError (our bound on the wait) and connection failures.
-        return _RETRY
-    return _PERMANENT
-
-
-def _rate_limited(exc: BaseException) -> bool:
-    return isinstance(exc, dt_errors.TooManyRequests) or (
-        isinstance(exc, dt_errors.ServerException)
-        and bool(exc.args)
-        and exc.args[0] == "ERR_TOO_MANY_REQUESTS"
-    )
-
-
-def _describe(exc: BaseException) -> str:
-    # Only the type: requests' messages carry the URL, and DeepL's URL carries the API key;
-    # AuthorizationException's message carries the key itself.
-    if isinstance(exc, dt_errors.ServerException) and exc.args:
-        return f"ServerException {exc.args[0]}"
-    return type(exc).__name__
+    segments: list[Segment]
 
 
 @dataclass
@@ -494,13 +114,18 @@ class _Run:
     resume_at: float = 0.0  # loop time before which no request is sent (backoff)
 
 
-# ---------------------------------------------------------------------------------------------
-# The service
-
-
-def _llm_cache_key(model: str, abstract: str) -> str:
-    # Not a text anyone would translate: the separators keep it apart from real texts.
-    return f"\x1fllm-summary:v1\x1f{model}\x1f{normalize_space(abstract)}"
+def _assemble(job: _Job, joiner: str) -> tuple[str | None, Failure | None]:
+    """A text's translation from its pieces, or None and why it cannot be shown."""
+    parts = [s.translation for s in job.segments]
+    if any(part is None for part in parts):
+        return None, Failure.FAILED
+    restored = unmask(joiner.join(p for p in parts if p is not None), job.masked.spans)
+    if restored is None:
+        return None, Failure.LOST_MATH
+    if implausibly_long(job.original, restored):
+        # A broken answer, not a translation: shown as a failure, and never cached.
+        return None, Failure.TOO_LONG
+    return restored, None
 
 
 class TranslationService:
@@ -531,7 +156,7 @@ class TranslationService:
             raise ValueError(f"unknown translator {settings.translator!r}")
         self.settings = settings
         self.cache = cache
-        self.backend = settings.translator
+        self.backend = Backend(settings.translator)
         self.max_workers = max(1, max_workers)
         self.timeout = timeout
         self.attempts = max(1, attempts)
@@ -540,9 +165,9 @@ class TranslationService:
         self._sleep = sleep
         self._base_urls: dict[str, str] = {}
         if settings.google_translate_url:
-            self._base_urls["google"] = settings.google_translate_url
+            self._base_urls[Backend.GOOGLE] = settings.google_translate_url
         if settings.libretranslate_url:
-            self._base_urls["libre"] = settings.libretranslate_url
+            self._base_urls[Backend.LIBRE] = settings.libretranslate_url
         self._base_urls.update(base_urls or {})
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=self.max_workers, thread_name_prefix="translate"
@@ -565,7 +190,7 @@ class TranslationService:
     @property
     def request_size(self) -> RequestSize:
         """Characters per request for this backend, as far as it has been found to accept."""
-        size = REQUEST_SIZES.get(self.backend, RequestSize(1500, 1500))
+        size = REQUEST_SIZES.get(self.backend, DEFAULT_REQUEST_SIZE)
         return replace(size, packed=min(size.packed, self._packed_limit or size.packed))
 
     @property
@@ -579,7 +204,7 @@ class TranslationService:
 
     def passthrough(self, language: str) -> bool:
         """True when texts go out unchanged: English target or the `none` backend."""
-        return self.backend == "none" or is_source_language(language)
+        return self.backend == Backend.NONE or is_source_language(language)
 
     # -- texts ----------------------------------------------------------------------------
 
@@ -623,7 +248,7 @@ class TranslationService:
                 self.failures += sum(1 for value in translated.values() if value is None)
                 successes = {k: v for k, v in translated.items() if v is not None}
                 if successes:
-                    self._cache_put(language, successes, self.backend)
+                    self._cache_put(language, successes, self.backend.value)
         finally:
             for text in mine:
                 future = self._inflight.pop((language, text), None)
@@ -658,16 +283,23 @@ class TranslationService:
             return dict.fromkeys(texts)
         run = _Run(language, code)
         size = self.request_size
+        results: dict[str, str | None] = {}
+        failures: Counter[Failure] = Counter()
         jobs: list[_Job] = []
         for text in texts:
+            if len(text) > MAX_SOURCE_CHARS:
+                # No arXiv text is this long: not worth dozens of requests (nor the text work).
+                results[text] = None
+                failures[Failure.SOURCE_TOO_LONG] += 1
+                continue
             masked = mask(normalize_space(text))
-            segments = [_Segment(chunk) for chunk in split_for_requests(masked.text, size.text)]
+            segments = [Segment(chunk) for chunk in split_for_requests(masked.text, size.text)]
             for segment in segments:
-                if not _needs_translation(segment.text):
+                if not needs_translation(segment.text):
                     segment.translation = segment.text
             jobs.append(_Job(text, masked, segments))
         pending = [s for job in jobs for s in job.segments if s.translation is None]
-        batches = _pack(pending, size.packed)
+        batches = pack(pending, size.packed)
         await asyncio.gather(*(self._translate_batch(run, batch, size) for batch in batches))
         if run.given_up:
             self.outage = run.reason or "gave up"
@@ -680,33 +312,25 @@ class TranslationService:
                 run.skipped,
             )
         joiner = "" if code.lower().split("-")[0] in ("zh", "ja") else " "
-        results: dict[str, str | None] = {}
-        lost = 0
         for job in jobs:
-            parts = [s.translation for s in job.segments]
-            if any(part is None for part in parts):
-                results[job.original] = None
-                continue
-            restored = unmask(joiner.join(p for p in parts if p is not None), job.masked.spans)
-            if restored is None:
-                lost += 1
-            results[job.original] = restored
-        failed = sum(1 for value in results.values() if value is None)
+            results[job.original], failure = _assemble(job, joiner)
+            if failure is not None:
+                failures[failure] += 1
+        failed = sum(failures.values())
         if not run.given_up and failed < len(results):
             self.outage = None
         if failed and not run.given_up:
             log.warning(
-                "%d of %d texts to %s via %s failed (%d lost math placeholders); "
-                "the originals will be shown",
+                "%d of %d texts to %s via %s failed (%s); the originals will be shown",
                 failed,
                 len(results),
                 language,
                 self.backend,
-                lost,
+                ", ".join(f"{count} {failure}" for failure, count in sorted(failures.items())),
             )
         return results
 
-    async def _translate_batch(self, run: _Run, batch: list[_Segment], size: RequestSize) -> None:
+    async def _translate_batch(self, run: _Run, batch: list[Segment], size: RequestSize) -> None:
         if len(batch) == 1:
             batch[0].translation = await self._translate_one(run, batch[0].text)
             return
@@ -719,7 +343,7 @@ class TranslationService:
             self._refused_packing(len(text), size)
             smaller = replace(size, packed=size.text)
             await asyncio.gather(
-                *(self._translate_batch(run, part, smaller) for part in _pack(batch, size.text))
+                *(self._translate_batch(run, part, smaller) for part in pack(batch, size.text))
             )
             if run.given_up:
                 # The smaller requests failed too: the service was down, it did not refuse
@@ -775,23 +399,26 @@ class TranslationService:
                 await self._sleep(pause)
             try:
                 answer = await self._in_thread(run, text, probe=probe)
-            except _Skipped:
+            except Skipped:
                 run.skipped += not probe
                 return None
             except Exception as exc:
-                kind = _classify(exc)
-                if probe and not _rate_limited(exc):
+                kind = classify(exc)
+                if probe and not rate_limited(exc):
                     # A rate limit says nothing about the size: that one waits and retries.
-                    log.debug("packed translation request failed: %s", _describe(exc))
+                    log.debug("packed translation request failed: %s", describe(exc))
                     return None
-                if kind == _PERMANENT:
-                    log.debug("translation request failed: %s", _describe(exc))
+                if kind == ErrorKind.UNKNOWN:
+                    log.warning("translation request failed with an unexpected %s", describe(exc))
+                    return None
+                if kind == ErrorKind.PERMANENT:
+                    log.debug("translation request failed: %s", describe(exc))
                     return None
                 run.failures_in_a_row += 1
-                if kind == _FATAL or run.failures_in_a_row >= self.attempts:
+                if kind == ErrorKind.FATAL or run.failures_in_a_row >= self.attempts:
                     if not run.given_up:
                         run.given_up = True
-                        run.reason = f"{_describe(exc)}, {run.failures_in_a_row} failures in a row"
+                        run.reason = f"{describe(exc)}, {run.failures_in_a_row} failures in a row"
                     return None
                 run.resume_at = max(run.resume_at, loop.time() + self.backoff * 2**attempt)
                 continue
@@ -807,7 +434,7 @@ class TranslationService:
         # nor packed ones after a packed one failed.
         if run.given_up or (probe and len(text) > self.request_size.packed):
             semaphore.release()
-            raise _Skipped()
+            raise Skipped()
 
         def release_later(_: concurrent.futures.Future[str]) -> None:
             with contextlib.suppress(RuntimeError):  # the loop closed: nobody is waiting
@@ -839,44 +466,14 @@ class TranslationService:
 
     def _call_backend(self, code: str, text: str) -> str:
         """Runs in a worker thread: a fresh translator per call, as they mutate their state."""
-        _http.timeout = self.timeout
-        try:
-            answer = self._translator(code).translate(text)
-        finally:
-            _http.timeout = None
+        translator = make_translator(
+            self.backend, code, self.settings, self._base_urls.get(self.backend)
+        )
+        with bounded(self.timeout):
+            answer = translator.translate(text)
         if not isinstance(answer, str) or not answer.strip():
-            raise _EmptyAnswer()
+            raise EmptyAnswer()
         return answer
-
-    def _translator(self, code: str) -> Any:
-        source = backend_language(self.backend, SOURCE_LANGUAGE)
-        url = self._base_urls.get(self.backend)
-        if self.backend == "google":
-            translator: Any = GoogleTranslator(source=source, target=code)
-        elif self.backend == "libre":
-            return LibreTranslator(
-                source=source,
-                target=code,
-                # deep-translator refuses an empty key even for servers that need none.
-                api_key=self.settings.libre_api_key or "-",
-                use_free_api=not self.settings.libre_api_key,
-                custom_url=(url.rstrip("/") + "/") if url else None,
-            )
-        elif self.backend == "mymemory":
-            translator = MyMemoryTranslator(source=source, target=code)
-        elif self.backend == "deepl":
-            key = self.settings.deepl_api_key
-            translator = DeeplTranslator(
-                source=source, target=code, api_key=key, use_free_api=key.endswith(":fx")
-            )
-            if url:
-                url = url.rstrip("/") + "/"
-        else:
-            raise UnsupportedLanguage(f"{self.backend} does not translate")
-        if url:
-            # Per instance: the shared BASE_URLS dict is read in __init__ and left untouched.
-            translator._base_url = url
-        return translator
 
     # -- papers ---------------------------------------------------------------------------
 
@@ -895,7 +492,7 @@ class TranslationService:
             summary = one_line_summary(abstract, title) if summaries else ""
             originals[paper.arxiv_id] = (title, abstract, summary)
         # `none` with a foreign language translates nothing: the texts are the originals.
-        unavailable = self.backend == "none" and not is_source_language(language)
+        unavailable = self.backend == Backend.NONE and not is_source_language(language)
         llm: dict[str, str] = {}
         if summaries and self.llm_configured and originals and not unavailable:
             llm = await self._llm_summaries(originals, language)
@@ -925,7 +522,7 @@ class TranslationService:
     ) -> dict[str, str]:
         """LLM-written summaries in `language` by arxiv_id; missing where the LLM failed."""
         model = self.settings.llm_model
-        keys = {arxiv_id: _llm_cache_key(model, texts[1]) for arxiv_id, texts in originals.items()}
+        keys = {arxiv_id: llm_cache_key(model, texts[1]) for arxiv_id, texts in originals.items()}
         cached = self._cache_get(list(set(keys.values())), language)
         found = {arxiv_id: cached[key] for arxiv_id, key in keys.items() if key in cached}
         self.cache_hits += len(found)
