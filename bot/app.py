@@ -21,7 +21,7 @@ from telegram.ext import AIORateLimiter, Application, CallbackContext, Defaults
 from bot.alerts import Health, assess, update_alerts
 from bot.config import Settings
 from bot.deliver import queue_due_digests
-from bot.flood import FloodGuard
+from bot.flood import FloodGuard, search_quota
 from bot.ingest import fetch_and_store
 from bot.schedule import should_fetch
 from bot.sender import Sender
@@ -68,6 +68,7 @@ class Services:
     search: ArxivSearch
     sender: Sender
     flood: FloodGuard = field(default_factory=FloodGuard)
+    search_quota: FloodGuard = field(default_factory=search_quota)
     # Set by SIGINT/SIGTERM/SIGABRT: a stop asked for before the application ran is carried
     # out as soon as it does.
     stop_asked: threading.Event = field(default_factory=threading.Event)
