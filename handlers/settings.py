@@ -153,10 +153,10 @@ async def timezone(update: Update, context: Context) -> None:
 async def settings_button(update: Update, context: Context) -> None:
     """Every `set:` button: open a menu, choose a value, or toggle."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     chat = register_chat(update, context)
     lang = chat.ui_language
-    parts = query.data.split(":", 2)
+    parts = (query.data or "").split(":", 2)
     action = parts[1] if len(parts) > 1 else ""
     value = parts[2] if len(parts) > 2 else None
     menus = {
@@ -198,7 +198,7 @@ async def settings_button(update: Update, context: Context) -> None:
         elif action == "ui":
             chat = await _set(update, context, chat, ui_language="en" if lang == "zh" else "zh")
         elif action != "menu":
-            raise SettingError(query.data)
+            raise SettingError(query.data or "")
     except SettingError:
         await query.answer()  # forged or stale data
         return
