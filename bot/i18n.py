@@ -7,7 +7,11 @@ changed in /settings. Values are inserted as given: callers escape dynamic text 
 
 from __future__ import annotations
 
+from bot import languages
+
 UI_LANGUAGES = ("en", "zh")
+# The catalogue's Chinese is Simplified: its row of bot.languages names it.
+_UI_LANGUAGE_CODES = {"en": "en", "zh": "zh-CN"}
 
 MESSAGES: dict[str, dict[str, str]] = {
     "start": {
@@ -366,6 +370,11 @@ def ui_language(language_code: str | None) -> str:
     if language_code and language_code.lower().startswith("zh"):
         return "zh"
     return "en"
+
+
+def ui_language_name(lang: str) -> str:
+    """The interface language as its readers name it (`zh` → 简体中文)."""
+    return languages.native_name(_UI_LANGUAGE_CODES.get(lang, "en"))
 
 
 def t(key: str, lang: str, **values: object) -> str:
