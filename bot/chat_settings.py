@@ -10,7 +10,7 @@ import re
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from deep_translator.constants import GOOGLE_LANGUAGES_TO_CODES
+from bot import languages
 
 
 class SettingError(ValueError):
@@ -21,38 +21,15 @@ class SettingError(ValueError):
         self.suggestions = suggestions or []
 
 
-@cache
-def _languages() -> dict[str, str]:
-    """Lower-cased code or English name → the code we store (Google's spelling, `zh-CN`)."""
-    known: dict[str, str] = {}
-    for name, code in GOOGLE_LANGUAGES_TO_CODES.items():
-        known[code.lower()] = code
-        known[name.lower()] = code
-    known.update(
-        {
-            "zh": "zh-CN",
-            "cn": "zh-CN",
-            "chinese": "zh-CN",
-            "zh-hans": "zh-CN",
-            "zh-hant": "zh-TW",
-            "中文": "zh-CN",
-            "简体中文": "zh-CN",
-            "繁體中文": "zh-TW",
-            "english": "en",
-            "英文": "en",
-        }
-    )
-    return known
-
-
 def parse_language(text: str) -> str:
-    """`zh-cn`, `Chinese`, `中文` → `zh-CN`; `ja` → `ja`."""
+    """`zh-cn`, `Chinese`, `中文` → `zh-CN`; `ja` → `ja` (bot.languages knows the spellings)."""
     value = text.strip().replace("_", "-")
-    found = _languages().get(value.lower())
+    known = languages.spellings()
+    found = known.get(value.lower())
     if found:
         return found
-    close = difflib.get_close_matches(value.lower(), list(_languages()), n=3, cutoff=0.6)
-    raise SettingError(f"unknown language {value!r}", sorted({_languages()[c] for c in close}))
+    close = difflib.get_close_matches(value.lower(), list(known), n=3, cutoff=0.6)
+    raise SettingError(f"unknown language {value!r}", sorted({known[c] for c in close}))
 
 
 _TIME = re.compile(r"^(\d{1,2})(?:[:.h：](\d{2}))?\s*(am|pm)?$", re.IGNORECASE)

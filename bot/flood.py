@@ -16,6 +16,12 @@ from enum import StrEnum
 # Pruning stale chats keeps memory flat when many chats each send a little.
 PRUNE_ABOVE = 10_000
 
+# /search and the ▶/◀ under its results: each arXiv request waits its turn in one queue shared
+# by every chat (3 s apart), so one chat may start at most this many per window. A page served
+# from the search cache costs arXiv nothing and is not counted.
+SEARCH_LIMIT = 5
+SEARCH_WINDOW = 60.0
+
 
 class Verdict(StrEnum):
     """What to do with one update."""
@@ -66,3 +72,8 @@ class FloodGuard:
         for chat_id in stale:
             del self._seen[chat_id]
             self._warned.pop(chat_id, None)
+
+
+def search_quota() -> FloodGuard:
+    """The per-chat limit on arXiv searches (SEARCH_LIMIT per SEARCH_WINDOW seconds)."""
+    return FloodGuard(limit=SEARCH_LIMIT, window=SEARCH_WINDOW)

@@ -7,7 +7,11 @@ changed in /settings. Values are inserted as given: callers escape dynamic text 
 
 from __future__ import annotations
 
+from bot import languages
+
 UI_LANGUAGES = ("en", "zh")
+# The catalogue's Chinese is Simplified: its row of bot.languages names it.
+_UI_LANGUAGE_CODES = {"en": "en", "zh": "zh-CN"}
 
 MESSAGES: dict[str, dict[str, str]] = {
     "start": {
@@ -340,8 +344,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "查询太长了（最多 300 个字符）。",
     },
     "search_flood": {
-        "en": "Easy: arXiv allows few searches. Try again in {seconds} s.",
-        "zh": "搜索太频繁了，arXiv 限制了请求频率，请 {seconds} 秒后再试。",
+        "en": "⏳ This bot allows {limit} arXiv searches a minute per chat (its own limit, not "
+        "arXiv's; a result page not seen yet counts as one). Try again in {seconds} s.",
+        "zh": "⏳ 本机器人限制每个聊天每分钟最多搜索 arXiv {limit} 次（这是机器人自己的限制，"
+        "不是 arXiv 的；翻到尚未看过的结果页也计一次）。请 {seconds} 秒后再试。",
     },
     "search_expired": {
         "en": "This search has expired; please search again.",
@@ -392,6 +398,11 @@ def ui_language(language_code: str | None) -> str:
     if language_code and language_code.lower().startswith("zh"):
         return "zh"
     return "en"
+
+
+def ui_language_name(lang: str) -> str:
+    """The interface language as its readers name it (`zh` → 简体中文)."""
+    return languages.native_name(_UI_LANGUAGE_CODES.get(lang, "en"))
 
 
 def t(key: str, lang: str, **values: object) -> str:

@@ -24,6 +24,7 @@ from bot.sources.taxonomy import get_taxonomy
 from storage import fetchlog, papers
 from storage.clock import utc_now
 from storage.database import Store
+from storage.fetchlog import FetchStatus
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class FetchReport:
     """What one fetch did, for the CLI, `/status` and the scheduler."""
 
     url: str
-    status: str
+    status: FetchStatus
     announced: date | None = None
     previous: date | None = None
     items: int = 0
@@ -74,7 +75,7 @@ class FetchReport:
     def is_new_announcement(self) -> bool:
         """The feed moved past the last announcement stored."""
         return (
-            self.status == "ok"
+            self.status is FetchStatus.OK
             and self.announced is not None
             and (self.previous is None or self.announced > self.previous)
         )
@@ -205,12 +206,12 @@ async def fetch_and_store(
                 url=url,
                 categories=list(codes),
                 started_at=started,
-                status="error",
+                status=FetchStatus.ERROR,
                 http_status=status_code,
                 error=str(exc),
             )
             return FetchReport(
-                url=url, status="error", previous=previous, error=str(exc), feeds=requests
+                url=url, status=FetchStatus.ERROR, previous=previous, error=str(exc), feeds=requests
             )
         feed = result.feed
         if feed is not None and feed.entries >= FEED_ITEM_CAP:
@@ -222,7 +223,11 @@ async def fetch_and_store(
                     FEED_ITEM_CAP,
                     len(smaller),
                 )
-                _record(store, _Fetched(codes, url, started, result, feed.announced), "capped")
+                _record(
+                    store,
+                    _Fetched(codes, url, started, result, feed.announced),
+                    FetchStatus.CAPPED,
+                )
                 queue.extendleft(reversed(smaller))
                 continue
             log.warning(
@@ -249,16 +254,22 @@ def _store(
     changed = [f for f in fetched if f.result.feed is not None]
     if not changed:
         for item in fetched:
-            _record(store, item, "not-modified")
-        return FetchReport(url=url, status="not-modified", previous=previous, feeds=requests)
+            _record(store, item, FetchStatus.NOT_MODIFIED)
+        return FetchReport(
+            url=url, status=FetchStatus.NOT_MODIFIED, previous=previous, feeds=requests
+        )
     announcing = [f for f in changed if f.result.feed is not None and f.result.feed.is_announcement]
     if not announcing:
         for item in fetched:
-            _record(store, item, "empty" if item.result.feed is not None else "not-modified")
+            _record(
+                store,
+                item,
+                FetchStatus.EMPTY if item.result.feed is not None else FetchStatus.NOT_MODIFIED,
+            )
         fetchlog.mark_categories_fetched(store, requested, None)
         day = changed[0].announced
         return FetchReport(
-            url=url, status="empty", announced=day, previous=previous, feeds=requests
+            url=url, status=FetchStatus.EMPTY, announced=day, previous=previous, feeds=requests
         )
     newest = max(f.announced for f in announcing if f.announced is not None)
     # An empty feed without a date says nothing about the day; any other feed must carry it.
@@ -271,28 +282,30 @@ def _store(
             newest,
         )
         for item in fetched:
-            _record(store, item, "lagging")
+            _record(store, item, FetchStatus.LAGGING)
         return FetchReport(
-            url=url, status="lagging", announced=newest, previous=previous, feeds=requests
+            url=url, status=FetchStatus.LAGGING, announced=newest, previous=previous, feeds=requests
         )
     feeds = [f.result.feed for f in announcing if f.result.feed is not None]
     merged = Feed(newest, merge_feeds(feeds), tuple(requested))
     papers.save_announcement(store, newest, merged.papers, listings(merged, requested))
     statuses = [
-        "not-modified"
+        FetchStatus.NOT_MODIFIED
         if f.result.feed is None
-        else "ok"
+        else FetchStatus.OK
         if f.result.feed.is_announcement
-        else "empty"
+        else FetchStatus.EMPTY
         for f in fetched
     ]
     # The run's outcome last: the fetch schedule reads the newest row.
-    for status, item in sorted(zip(statuses, fetched, strict=True), key=lambda p: p[0] == "ok"):
+    for status, item in sorted(
+        zip(statuses, fetched, strict=True), key=lambda p: p[0] is FetchStatus.OK
+    ):
         _record(store, item, status)
     fetchlog.mark_categories_fetched(store, requested, newest)
     return FetchReport(
         url=url,
-        status="ok",
+        status=FetchStatus.OK,
         announced=newest,
         previous=previous,
         # The whole day as stored, not only the feeds that changed since the last poll.
@@ -307,10 +320,10 @@ def _undated_empty(item: _Fetched) -> bool:
     return feed is not None and not feed.is_announcement and feed.announced is None
 
 
-def _record(store: Store, item: _Fetched, status: str) -> None:
+def _record(store: Store, item: _Fetched, status: FetchStatus) -> None:
     """One request in the fetch log; validators only where the response was stored."""
     feed = item.result.feed
-    stored = status in ("ok", "empty")
+    stored = status in (FetchStatus.OK, FetchStatus.EMPTY)
     fetchlog.record_fetch(
         store,
         url=item.url,

@@ -112,6 +112,19 @@ class Interests:
     include_replacements: bool = False
 
 
+class SubscriptionKind(StrEnum):
+    """What a chat can follow; the values are what the database stores.
+
+    Defined here, with the other plain data, because storage reads and writes it; the rules
+    about subscriptions (limits, who may change them, adding one) live in `bot.subscriptions`.
+    """
+
+    CATEGORY = "category"
+    KEYWORD = "keyword"
+    EXCLUDE = "exclude"
+    AUTHOR = "author"
+
+
 class ReasonKind(StrEnum):
     """Why a paper is in a digest."""
 

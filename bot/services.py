@@ -14,7 +14,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.config import Settings
-from bot.flood import FloodGuard
+from bot.flood import FloodGuard, search_quota
 from bot.sender import Sender
 from bot.sources.search import ArxivSearch
 from bot.translate import TranslationService
@@ -31,6 +31,7 @@ class Services:
     search: ArxivSearch
     sender: Sender
     flood: FloodGuard = field(default_factory=FloodGuard)
+    search_quota: FloodGuard = field(default_factory=search_quota)
     # Set by SIGINT/SIGTERM/SIGABRT: a stop asked for before the application ran is carried
     # out as soon as it does.
     stop_asked: threading.Event = field(default_factory=threading.Event)

@@ -7,11 +7,15 @@ well under Telegram's 64 bytes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.i18n import t
+from bot.models import SubscriptionKind
 from bot.render.telegram import escape
 from bot.sources.taxonomy import get_taxonomy
+from bot.subscriptions import add
 from handlers.common import (
     Context,
     edit,
@@ -20,6 +24,7 @@ from handlers.common import (
     reply,
     services,
 )
+from handlers.subscriptions import refusal
 from storage import chats
 from storage.chats import Chat, Subscription
 
@@ -30,7 +35,7 @@ def _subscribed(context: Context, chat_id: int) -> set[str]:
     return {
         s.value
         for s in chats.subscriptions(services(context).store, chat_id)
-        if s.kind == "category"
+        if s.kind is SubscriptionKind.CATEGORY
     }
 
 
@@ -111,54 +116,97 @@ async def open_browser(update: Update, context: Context, chat: Chat) -> None:
     await reply(update, context, text, reply_markup=keyboard)
 
 
+@dataclass(frozen=True)
+class Press:
+    """A browser button, parsed: `view` is `noop`, `archives`, `archive` or `toggle`."""
+
+    view: str
+    code: str = ""
+    page: int = 0
+    to_archives: bool = False  # a toggle on the archive list returns there
+
+
+def _page(text: str) -> int:
+    if not (text.isascii() and text.isdecimal()) or len(text) > 4:
+        raise ValueError(text)
+    return int(text)
+
+
+def parse_press(data: str) -> Press | None:
+    """The button behind callback data, or None for data the browser never sent (forged,
+    truncated or from another version of the bot)."""
+    prefix, *parts = data.split(":")
+    if prefix != "br":
+        return None
+    try:
+        match parts:
+            case ["noop"]:
+                return Press("noop")
+            case ["a", page]:
+                return Press("archives", page=_page(page))
+            case ["c", code, page]:
+                return Press("archive", code, _page(page))
+            case ["t", code, back]:
+                to_archives = back.startswith("a")
+                return Press("toggle", code, _page(back.removeprefix("a")), to_archives)
+    except ValueError:
+        return None
+    return None
+
+
 async def browser_button(update: Update, context: Context) -> None:
     """Every `br:` button: navigate, page, or toggle a subscription."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     chat = register_chat(update, context)
     lang = chat.ui_language
-    parts = query.data.split(":")
+    press = parse_press(query.data or "")
     taxonomy = get_taxonomy()
     subscribed = _subscribed(context, chat.chat_id)
-    try:
-        if parts[1] == "noop":
-            await query.answer()
+    if press is None or press.view == "noop":
+        await query.answer()  # the spinner stops; nothing changes
+        return
+    if press.view == "archives":
+        text, keyboard = archives_view(subscribed, lang, press.page)
+    elif press.view == "archive" and taxonomy.archive(press.code):
+        text, keyboard = categories_view(press.code, subscribed, lang, press.page)
+    elif press.view == "toggle" and taxonomy.canonical(press.code) == press.code:
+        if not await may_change_settings(update, context, chat):
             return
-        if parts[1] == "a":
-            text, keyboard = archives_view(subscribed, lang, int(parts[2]))
-        elif parts[1] == "c" and taxonomy.archive(parts[2]):
-            text, keyboard = categories_view(parts[2], subscribed, lang, int(parts[3]))
-        elif parts[1] == "t" and taxonomy.canonical(parts[2]) == parts[2]:
-            if not await may_change_settings(update, context, chat):
-                return
-            code = parts[2]
-            store = services(context).store
-            item = Subscription("category", code)
-            if code in subscribed:
-                chats.remove_subscriptions(store, chat.chat_id, [item])
-                subscribed.discard(code)
-                await query.answer(f"✖ {code}")
-            else:
-                if len(chats.subscriptions(store, chat.chat_id)) >= 50:
-                    await query.answer(t("too_many_subscriptions", lang, limit=50), show_alert=True)
-                    return
-                chats.add_subscriptions(store, chat.chat_id, [item])
-                subscribed.add(code)
-                await query.answer(f"✓ {code}")
-            back = parts[3] if len(parts) > 3 else "0"
-            category = taxonomy.category(code)
-            archive = category.archive if category else code
-            if back.startswith("a") or not taxonomy.is_archive(archive):
-                text, keyboard = archives_view(subscribed, lang, int(back.lstrip("a") or 0))
-            else:
-                text, keyboard = categories_view(archive, subscribed, lang, int(back))
-            await edit(update, context, text, reply_markup=keyboard)
+        if not await _toggle(update, context, chat, press.code, subscribed):
             return
+        category = taxonomy.category(press.code)
+        archive = category.archive if category else press.code
+        if press.to_archives or not taxonomy.is_archive(archive):
+            text, keyboard = archives_view(subscribed, lang, press.page)
         else:
-            raise ValueError(query.data)
-    except (ValueError, IndexError):
-        # Forged or stale data: answer so the spinner stops, change nothing.
-        await query.answer()
+            text, keyboard = categories_view(archive, subscribed, lang, press.page)
+        await edit(update, context, text, reply_markup=keyboard)
+        return
+    else:
+        await query.answer()  # a code the taxonomy does not know: forged or stale
         return
     await query.answer()
     await edit(update, context, text, reply_markup=keyboard)
+
+
+async def _toggle(
+    update: Update, context: Context, chat: Chat, code: str, subscribed: set[str]
+) -> bool:
+    """Follow or unfollow `code` and answer the press; False when a limit refused it."""
+    query = update.callback_query
+    assert query is not None
+    store = services(context).store
+    item = Subscription(SubscriptionKind.CATEGORY, code)
+    if code in subscribed:
+        chats.remove_subscriptions(store, chat.chat_id, [item])
+        subscribed.discard(code)
+        await query.answer(f"✖ {code}")
+        return True
+    refused = refusal(add(store, chat.chat_id, [item]), chat.ui_language)
+    if refused:
+        await query.answer(refused, show_alert=True)
+        return False
+    subscribed.add(code)
+    await query.answer(f"✓ {code}")
+    return True

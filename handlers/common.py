@@ -3,11 +3,11 @@ and the one way to reply."""
 
 from __future__ import annotations
 
-from telegram import Chat as TgChat
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatMemberStatus, ChatType
+from telegram.constants import ChatType
 from telegram.error import BadRequest
 
+from bot import subscriptions
 from bot.i18n import t, ui_language
 from bot.services import BotContext, Services
 from storage import chats
@@ -91,17 +91,17 @@ async def edit(
 
 
 async def may_change_settings(update: Update, context: Context, chat: Chat) -> bool:
-    """In groups only administrators change subscriptions and settings; tells the user if not."""
+    """Whether the sender may change this chat's subscriptions and settings (the rule is
+    `bot.subscriptions.may_change`); tells the user when not."""
     tg_chat = update.effective_chat
     user = update.effective_user
-    if tg_chat is None or tg_chat.type == ChatType.PRIVATE:
+    if tg_chat is None:
         return True
-    if user is None:
-        return False
-    if tg_chat.type == TgChat.CHANNEL:
-        return True
-    member = await context.bot.get_chat_member(tg_chat.id, user.id)
-    if member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER):
+    status: str | None = None
+    if tg_chat.type not in (ChatType.PRIVATE, ChatType.CHANNEL) and user is not None:
+        # Only groups need Telegram's word on the sender; private chats and channels do not.
+        status = (await context.bot.get_chat_member(tg_chat.id, user.id)).status
+    if subscriptions.may_change(tg_chat.type, status):
         return True
     text = t("admins_only", chat.ui_language)
     if update.callback_query is not None:

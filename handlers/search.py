@@ -7,37 +7,49 @@ a keyword. ⭐ reuses the paper buttons' `save:ID`.
 
 from __future__ import annotations
 
-import time
-from collections import defaultdict, deque
+import math
+from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction
 
+from bot.flood import SEARCH_LIMIT, Verdict
 from bot.i18n import t
 from bot.match import parse_keywords
+from bot.models import SubscriptionKind
 from bot.render.latex import latex_to_text
 from bot.render.telegram import authors_line, echo, escape, telegram_length
-from bot.sources.search import SearchError, SearchHit, SearchPage, parse_query
+from bot.sources.search import SearchError, SearchHit, SearchPage, SearchQuery, parse_query
+from bot.subscriptions import add
 from bot.text import cut_text
-from handlers.common import Context, command_args, edit, register_chat, reply, services
-from storage import chats, papers, searches
+from handlers.common import (
+    Context,
+    command_args,
+    edit,
+    may_change_settings,
+    register_chat,
+    reply,
+    services,
+)
+from handlers.subscriptions import refusal
+from storage import papers, searches
 from storage.chats import Chat, Subscription
 
-# At most this many searches per chat in the window: arXiv's limit is shared by everyone.
-FLOOD_COUNT = 5
-FLOOD_SECONDS = 60.0
-_recent: defaultdict[int, deque[float]] = defaultdict(deque)
+# Pages past this are not offered by arXiv's API in practice; a bigger number is forged.
+LAST_PAGE = 100
 
 
-def _flooding(chat_id: int, now: float) -> float:
-    """Seconds this chat must wait before searching again (0 when it may search)."""
-    window = _recent[chat_id]
-    while window and now - window[0] > FLOOD_SECONDS:
-        window.popleft()
-    if len(window) >= FLOOD_COUNT:
-        return FLOOD_SECONDS - (now - window[0])
-    window.append(now)
-    return 0.0
+def _quota_wait(context: Context, chat: Chat, query: SearchQuery, page: int) -> int:
+    """Whole seconds the chat must wait before this search may go to arXiv (0: go ahead).
+
+    A page the search cache holds costs arXiv nothing, so it is never counted (bot.flood).
+    """
+    if services(context).search.cached(query, page) is not None:
+        return 0
+    quota = services(context).search_quota
+    if quota.check(chat.chat_id) is Verdict.ALLOW:
+        return 0
+    return max(1, math.ceil(quota.retry_in(chat.chat_id)))
 
 
 async def _titles(context: Context, chat: Chat, hits: tuple[SearchHit, ...]) -> dict[str, str]:
@@ -91,27 +103,22 @@ def results_view(
 
 
 async def _run_search(
-    update: Update, context: Context, chat: Chat, query_text: str, page_number: int
+    update: Update, context: Context, chat: Chat, query: SearchQuery, page_number: int
 ) -> tuple[SearchPage, str] | None:
     """Search (cached), replying itself for no results and errors."""
     lang = chat.ui_language
-    try:
-        query = parse_query(query_text)
-    except SearchError:
-        await reply(update, context, t("search_usage", lang))
-        return None
     await context.bot.send_chat_action(chat.chat_id, ChatAction.TYPING)
     try:
         page = await services(context).search.search(query, page_number)
     except SearchError as exc:
         key = "search_bad_query" if exc.kind == "bad-query" else "search_unavailable"
-        await reply(update, context, t(key, lang, query=echo(query_text, 200)))
+        await reply(update, context, t(key, lang, query=echo(query.text, 200)))
         return None
     if not page.hits:
-        await reply(update, context, t("search_no_results", lang, query=echo(query_text, 200)))
+        await reply(update, context, t("search_no_results", lang, query=echo(query.text, 200)))
         return None
     papers.remember_papers(services(context).store, [hit.paper for hit in page.hits])
-    return page, searches.remember_query(services(context).store, query_text)
+    return page, searches.remember_query(services(context).store, query.text)
 
 
 async def search(update: Update, context: Context) -> None:
@@ -125,11 +132,16 @@ async def search(update: Update, context: Context) -> None:
     if len(text) > 300:
         await reply(update, context, t("search_too_long", lang))
         return
-    wait = _flooding(chat.chat_id, time.monotonic())
-    if wait:
-        await reply(update, context, t("search_flood", lang, seconds=int(wait) + 1))
+    try:
+        query = parse_query(text)
+    except SearchError:
+        await reply(update, context, t("search_usage", lang))
         return
-    found = await _run_search(update, context, chat, text, 0)
+    wait = _quota_wait(context, chat, query, 0)
+    if wait:
+        await reply(update, context, t("search_flood", lang, limit=SEARCH_LIMIT, seconds=wait))
+        return
+    found = await _run_search(update, context, chat, query, 0)
     if found is None:
         return
     page, key = found
@@ -137,49 +149,98 @@ async def search(update: Update, context: Context) -> None:
     await reply(update, context, message, reply_markup=keyboard)
 
 
+@dataclass(frozen=True)
+class Press:
+    """A button under search results, parsed: `action` is `sp` (page), `sd` (details of result
+    `index` on `page`) or `sk` (follow the query as a keyword)."""
+
+    action: str
+    key: str
+    page: int = 0
+    index: int = 0
+
+
+def _number(text: str, most: int) -> int:
+    if not (text.isascii() and text.isdecimal()) or int(text) > most:
+        raise ValueError(text)
+    return int(text)
+
+
+def parse_press(data: str) -> Press | None:
+    """The button behind callback data, or None for data these results never carried."""
+    try:
+        match data.split(":"):
+            case ["sk", key] if key:
+                return Press("sk", key)
+            case ["sp", key, page] if key:
+                return Press("sp", key, _number(page, LAST_PAGE))
+            case ["sd", key, page, index] if key:
+                return Press("sd", key, _number(page, LAST_PAGE), _number(index, 4))
+    except ValueError:
+        return None
+    return None
+
+
 async def search_button(update: Update, context: Context) -> None:
     """◀ ▶, ℹ️ details and "follow as keyword" under search results."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     chat = register_chat(update, context)
     lang = chat.ui_language
-    parts = query.data.split(":")
-    text = searches.query_for(services(context).store, parts[1]) if len(parts) > 1 else None
+    press = parse_press(query.data or "")
+    if press is None:
+        await query.answer()  # forged or truncated: nothing to do
+        return
+    text = searches.query_for(services(context).store, press.key)
     if text is None:
         await query.answer(t("search_expired", lang), show_alert=True)
         return
+    if press.action == "sk":
+        await _follow(update, context, chat, text)
+        return
     try:
-        if parts[0] == "sk":
-            includes, _ = parse_keywords(text if '"' in text else f'"{text}"')
-            if not includes or len(includes[0].text) > 100:
-                await query.answer(t("search_cannot_follow", lang), show_alert=True)
-                return
-            chats.add_subscriptions(
-                services(context).store,
-                chat.chat_id,
-                [Subscription("keyword", k.text, k.phrase) for k in includes],
-            )
-            await query.answer(t("search_followed", lang, keyword=includes[0].text)[:190])
-            return
-        page_number = int(parts[2])
-        if page_number < 0 or page_number > 100:
-            raise ValueError(page_number)
-    except (ValueError, IndexError):
-        await query.answer()
+        search_query = parse_query(text)
+    except SearchError:
+        await query.answer(t("search_expired", lang), show_alert=True)
+        return
+    wait = _quota_wait(context, chat, search_query, press.page)
+    if wait:
+        alert = t("search_flood", lang, limit=SEARCH_LIMIT, seconds=wait)
+        await query.answer(alert, show_alert=True)
         return
     await query.answer()
-    found = await _run_search(update, context, chat, text, page_number)
+    found = await _run_search(update, context, chat, search_query, press.page)
     if found is None:
         return
     page, key = found
-    if parts[0] == "sp":
+    if press.action == "sp":
         message, keyboard = results_view(page, key, await _titles(context, chat, page.hits), lang)
         await edit(update, context, message, reply_markup=keyboard)
-    elif parts[0] == "sd" and len(parts) > 3 and parts[3].isdigit():
-        index = int(parts[3])
-        if index >= len(page.hits):
-            return
-        await _details(update, context, chat, page.hits[index])
+    elif press.index < len(page.hits):
+        await _details(update, context, chat, page.hits[press.index])
+
+
+async def _follow(update: Update, context: Context, chat: Chat, text: str) -> None:
+    """➕: follow the search's words as a keyword, under the same rules as /keyword."""
+    query = update.callback_query
+    assert query is not None
+    lang = chat.ui_language
+    if not await may_change_settings(update, context, chat):
+        return
+    includes, _ = parse_keywords(text if '"' in text else f'"{text}"')
+    if not includes:
+        await query.answer(t("search_cannot_follow", lang), show_alert=True)
+        return
+    result = add(
+        services(context).store,
+        chat.chat_id,
+        [Subscription(SubscriptionKind.KEYWORD, k.text, k.phrase) for k in includes],
+    )
+    refused = refusal(result, lang)
+    if refused:
+        await query.answer(refused, show_alert=True)
+        return
+    await query.answer(t("search_followed", lang, keyword=includes[0].text)[:190])
 
 
 async def _details(update: Update, context: Context, chat: Chat, hit: SearchHit) -> None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot import languages
 from bot.chat_settings import SettingError, parse_language, parse_time, parse_timezone
-from bot.i18n import t
+from bot.i18n import t, ui_language_name
 from bot.render.telegram import echo, escape
 from handlers.common import (
     Context,
@@ -25,7 +26,6 @@ from handlers.common import (
 from storage import chats
 from storage.chats import Chat
 
-LANGUAGES = ("zh-CN", "zh-TW", "en", "ja", "ko", "de", "fr", "es", "ru")
 TIMES = ("06:00", "07:00", "08:00", "08:30", "09:00", "10:00", "12:00", "18:00", "21:00")
 ZONES = (
     "Asia/Shanghai", "Asia/Tokyo", "Asia/Kolkata", "Europe/London", "Europe/Berlin",
@@ -46,7 +46,7 @@ def settings_view(chat: Chat) -> tuple[str, InlineKeyboardMarkup]:
         return [InlineKeyboardButton(label, callback_data=data)]
 
     rows = [
-        button(f"🌐 {t('set_language', lang)}: {chat.language}", "set:l"),
+        button(f"🌐 {t('set_language', lang)}: {languages.native_name(chat.language)}", "set:l"),
         button(f"🕘 {t('set_time', lang)}: {chat.delivery_time}", "set:t"),
         button(f"🌍 {t('set_timezone', lang)}: {chat.timezone}", "set:z"),
         button(f"📄 {t('set_max', lang)}: {chat.max_papers}", "set:max"),
@@ -60,7 +60,7 @@ def settings_view(chat: Chat) -> tuple[str, InlineKeyboardMarkup]:
             f"📭 {t('set_no_announcement', lang)}: {_on(chat.notify_no_announcement, lang)}",
             "set:na",
         ),
-        button(f"🗣 {t('set_interface', lang)}: {'中文' if lang == 'zh' else 'English'}", "set:ui"),
+        button(f"🗣 {t('set_interface', lang)}: {ui_language_name(lang)}", "set:ui"),
     ]
     return t("settings_title", lang), InlineKeyboardMarkup(rows)
 
@@ -68,8 +68,13 @@ def settings_view(chat: Chat) -> tuple[str, InlineKeyboardMarkup]:
 def _choices(
     kind: str, values: tuple[str, ...], lang: str, hint: str
 ) -> tuple[str, InlineKeyboardMarkup]:
+    """A menu of values, three a row; languages show their native names."""
+
+    def label(value: str) -> str:
+        return languages.native_name(value) if kind == "l" else value
+
     rows = [
-        [InlineKeyboardButton(v, callback_data=f"set:{kind}:{v}") for v in values[i : i + 3]]
+        [InlineKeyboardButton(label(v), callback_data=f"set:{kind}:{v}") for v in values[i : i + 3]]
         for i in range(0, len(values), 3)
     ]
     rows.append([InlineKeyboardButton(t("browser_back_settings", lang), callback_data="set:menu")])
@@ -153,14 +158,14 @@ async def timezone(update: Update, context: Context) -> None:
 async def settings_button(update: Update, context: Context) -> None:
     """Every `set:` button: open a menu, choose a value, or toggle."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     chat = register_chat(update, context)
     lang = chat.ui_language
-    parts = query.data.split(":", 2)
+    parts = (query.data or "").split(":", 2)
     action = parts[1] if len(parts) > 1 else ""
     value = parts[2] if len(parts) > 2 else None
     menus = {
-        "l": ("l", LANGUAGES, "lang_menu"),
+        "l": ("l", tuple(language.code for language in languages.MENU), "lang_menu"),
         "t": ("t", TIMES, "time_menu"),
         "z": ("z", ZONES, "timezone_menu"),
     }
@@ -198,7 +203,7 @@ async def settings_button(update: Update, context: Context) -> None:
         elif action == "ui":
             chat = await _set(update, context, chat, ui_language="en" if lang == "zh" else "zh")
         elif action != "menu":
-            raise SettingError(query.data)
+            raise SettingError(query.data or "")
     except SettingError:
         await query.answer()  # forged or stale data
         return

@@ -6,8 +6,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.i18n import t
 from bot.match import parse_keywords
+from bot.models import SubscriptionKind
 from bot.render.telegram import echo, escape
 from bot.sources.taxonomy import get_taxonomy
+from bot.subscriptions import MAX_SUBSCRIPTIONS, MAX_VALUE_LENGTH, AddResult, Outcome, add
 from handlers.common import (
     Context,
     command_args,
@@ -20,10 +22,6 @@ from handlers.common import (
 from storage import chats
 from storage.chats import Subscription
 
-MAX_SUBSCRIPTIONS = 50
-MAX_KEYWORD_LENGTH = 100
-MAX_AUTHOR_LENGTH = 100
-
 
 def _codes(values: list[str]) -> str:
     # Up to 100 characters each: what was stored (keywords and names are shorter) shows whole,
@@ -31,8 +29,13 @@ def _codes(values: list[str]) -> str:
     return ", ".join(f"<code>{echo(v, 100)}</code>" for v in values)
 
 
-def _room_left(context: Context, chat_id: int) -> int:
-    return MAX_SUBSCRIPTIONS - len(chats.subscriptions(services(context).store, chat_id))
+def refusal(result: AddResult, lang: str) -> str | None:
+    """What to tell a user whose request broke a limit; None when it did not."""
+    if result.outcome is Outcome.OVER_CAP:
+        return t("too_many_subscriptions", lang, limit=MAX_SUBSCRIPTIONS)
+    if result.outcome is Outcome.TOO_LONG:
+        return t("keyword_too_long", lang, limit=MAX_VALUE_LENGTH)
+    return None
 
 
 async def subscribe(update: Update, context: Context) -> None:
@@ -55,16 +58,13 @@ async def subscribe(update: Update, context: Context) -> None:
             line += t("did_you_mean", lang, suggestions=_codes(suggestions))
         lines.append(line)
     if valid:
-        if len(valid) > _room_left(context, chat.chat_id):
-            lines.append(t("too_many_subscriptions", lang, limit=MAX_SUBSCRIPTIONS))
-        else:
-            added = chats.add_subscriptions(
-                services(context).store,
-                chat.chat_id,
-                [Subscription("category", code) for code in valid],
-            )
-            key = "subscribed" if added else "already_subscribed"
-            lines.append(t(key, lang, codes=_codes(valid)))
+        result = add(
+            services(context).store,
+            chat.chat_id,
+            [Subscription(SubscriptionKind.CATEGORY, code) for code in valid],
+        )
+        key = "subscribed" if result.outcome is Outcome.ADDED else "already_subscribed"
+        lines.append(refusal(result, lang) or t(key, lang, codes=_codes(valid)))
     if not valid and not invalid:
         lines.append(t("subscribe_usage", lang))
     await reply(update, context, "\n".join(lines))
@@ -80,19 +80,16 @@ async def keyword(update: Update, context: Context) -> None:
         return
     if not await may_change_settings(update, context, chat):
         return
-    if any(len(k.text) > MAX_KEYWORD_LENGTH for k in (*includes, *excludes)):
-        await reply(update, context, t("keyword_too_long", lang, limit=MAX_KEYWORD_LENGTH))
-        return
-    if len(includes) + len(excludes) > _room_left(context, chat.chat_id):
-        await reply(update, context, t("too_many_subscriptions", lang, limit=MAX_SUBSCRIPTIONS))
-        return
-    store = services(context).store
-    chats.add_subscriptions(
-        store,
+    result = add(
+        services(context).store,
         chat.chat_id,
-        [Subscription("keyword", k.text, k.phrase) for k in includes]
-        + [Subscription("exclude", k.text, k.phrase) for k in excludes],
+        [Subscription(SubscriptionKind.KEYWORD, k.text, k.phrase) for k in includes]
+        + [Subscription(SubscriptionKind.EXCLUDE, k.text, k.phrase) for k in excludes],
     )
+    refused = refusal(result, lang)
+    if refused:
+        await reply(update, context, refused)
+        return
     lines = []
     if includes:
         lines.append(t("keywords_added", lang, keywords=_codes([k.text for k in includes])))
@@ -122,16 +119,14 @@ async def author(update: Update, context: Context) -> None:
         return
     if not await may_change_settings(update, context, chat):
         return
-    if any(len(n) > MAX_AUTHOR_LENGTH for n in names):
-        await reply(update, context, t("keyword_too_long", lang, limit=MAX_AUTHOR_LENGTH))
-        return
-    if len(names) > _room_left(context, chat.chat_id):
-        await reply(update, context, t("too_many_subscriptions", lang, limit=MAX_SUBSCRIPTIONS))
-        return
-    chats.add_subscriptions(
-        services(context).store, chat.chat_id, [Subscription("author", n) for n in names]
+    result = add(
+        services(context).store,
+        chat.chat_id,
+        [Subscription(SubscriptionKind.AUTHOR, n) for n in names],
     )
-    await reply(update, context, t("authors_added", lang, authors=_codes(names)))
+    await reply(
+        update, context, refusal(result, lang) or t("authors_added", lang, authors=_codes(names))
+    )
 
 
 def _lookup(items: list[Subscription], token: str) -> list[Subscription]:
@@ -141,7 +136,9 @@ def _lookup(items: list[Subscription], token: str) -> list[Subscription]:
     found = []
     for item in items:
         if item.value.casefold() == wanted or (
-            item.kind == "category" and canonical is not None and item.value == canonical
+            item.kind is SubscriptionKind.CATEGORY
+            and canonical is not None
+            and item.value == canonical
         ):
             found.append(item)
     return found
@@ -202,10 +199,10 @@ def _list_view(items: list[Subscription], lang: str) -> tuple[str, InlineKeyboar
     if not items:
         return t("list_empty", lang), None
     groups = (
-        ("category", "list_categories"),
-        ("keyword", "list_keywords"),
-        ("exclude", "list_excludes"),
-        ("author", "list_authors"),
+        (SubscriptionKind.CATEGORY, "list_categories"),
+        (SubscriptionKind.KEYWORD, "list_keywords"),
+        (SubscriptionKind.EXCLUDE, "list_excludes"),
+        (SubscriptionKind.AUTHOR, "list_authors"),
     )
     taxonomy = get_taxonomy()
     lines = [t("list_title", lang, count=len(items))]
@@ -216,11 +213,15 @@ def _list_view(items: list[Subscription], lang: str) -> tuple[str, InlineKeyboar
             continue
         lines.append(f"\n<b>{t(label, lang)}</b> ({len(values)})")
         for item in values:
-            shown = taxonomy.display_name(item.value) if kind == "category" else item.value
-            if kind == "exclude":
+            shown = (
+                taxonomy.display_name(item.value)
+                if kind is SubscriptionKind.CATEGORY
+                else item.value
+            )
+            if kind is SubscriptionKind.EXCLUDE:
                 shown = f"-{shown}"
             lines.append(f"• {escape(shown)}")
-            caption = ("−" if kind == "exclude" else "") + item.value
+            caption = ("−" if kind is SubscriptionKind.EXCLUDE else "") + item.value
             buttons.append(
                 [InlineKeyboardButton(f"✖ {caption[:40]}", callback_data=f"unsub:{item.id}")]
             )
@@ -238,16 +239,18 @@ async def list_subscriptions(update: Update, context: Context) -> None:
 
 async def unsubscribe_button(update: Update, context: Context) -> None:
     """Buttons of /list (`unsub:ID`, a subscription's row id) and of the `all` confirmation
-    (`unsub:all:yes|no`)."""
+    (`unsub:all:yes|no`). Anything else (forged, truncated, stale) is answered and ignored."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     chat = register_chat(update, context)
     lang = chat.ui_language
+    prefix, _, action = (query.data or "").partition(":")
+    if prefix != "unsub" or not (action in ("all:yes", "all:no") or action.isdecimal()):
+        await query.answer()
+        return
     if not await may_change_settings(update, context, chat):
         return
     store = services(context).store
-    items = chats.subscriptions(store, chat.chat_id)
-    action = query.data.split(":", 1)[1]
     if action == "all:no":
         await query.answer()
         await edit(update, context, t("cancelled", lang))
@@ -257,7 +260,8 @@ async def unsubscribe_button(update: Update, context: Context) -> None:
         await query.answer()
         await edit(update, context, t("unsubscribed", lang, items=str(count)))
         return
-    item = next((i for i in items if action.isdigit() and i.id == int(action)), None)
+    items = chats.subscriptions(store, chat.chat_id)
+    item = next((i for i in items if i.id == int(action)), None)
     if item is None:
         # A stale or forged button: nothing to remove; show the current list.
         await query.answer()

@@ -8,11 +8,9 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
-from bot.models import Interests, Keyword
+from bot.models import Interests, Keyword, SubscriptionKind
 from storage.clock import utc_now
 from storage.database import Store
-
-SUBSCRIPTION_KINDS = ("category", "keyword", "exclude", "author")
 
 
 @dataclass(frozen=True)
@@ -45,7 +43,7 @@ class Chat:
 class Subscription:
     """One thing a chat follows: a category/archive code, a keyword, an exclusion, an author."""
 
-    kind: str
+    kind: SubscriptionKind
     value: str
     phrase: bool = False
     id: int = 0
@@ -109,18 +107,29 @@ def update_chat(store: Store, chat_id: int, **changes: object) -> Chat | None:
     return get_chat(store, chat_id)
 
 
-def add_subscriptions(store: Store, chat_id: int, items: Iterable[Subscription]) -> int:
-    """Add subscriptions, ignoring ones the chat already has; returns how many were new."""
+def add_subscriptions(
+    store: Store, chat_id: int, items: Iterable[Subscription], *, cap: int | None = None
+) -> int | None:
+    """Add subscriptions, ignoring ones the chat already has; returns how many were new.
+
+    With `cap`, nothing is added (None) when the chat would then follow more than `cap`: the
+    count and the write are one transaction, so two presses at once cannot both slip past it.
+    """
     now = utc_now()
-    rows = [(chat_id, s.kind, s.value, int(s.phrase), now) for s in items]
+    wanted = list(dict.fromkeys(items))
     with store.lock, store.db.atomic():
+        if cap is not None:
+            have = {(s.kind, s.value) for s in subscriptions(store, chat_id)}
+            new = {(s.kind, s.value) for s in wanted} - have
+            if new and len(have) + len(new) > cap:
+                return None
         before = store.db.conn.total_changes
         store.db.conn.executemany(
             """
             INSERT INTO subscriptions (chat_id, kind, value, phrase, created_at)
             VALUES (?, ?, ?, ?, ?) ON CONFLICT (chat_id, kind, value) DO NOTHING
             """,
-            rows,
+            [(chat_id, str(s.kind), s.value, int(s.phrase), now) for s in wanted],
         )
         return store.db.conn.total_changes - before
 
@@ -131,7 +140,7 @@ def remove_subscriptions(store: Store, chat_id: int, items: Iterable[Subscriptio
         before = store.db.conn.total_changes
         store.db.conn.executemany(
             "DELETE FROM subscriptions WHERE chat_id = ? AND kind = ? AND value = ?",
-            [(chat_id, s.kind, s.value) for s in items],
+            [(chat_id, str(s.kind), s.value) for s in items],
         )
         return store.db.conn.total_changes - before
 
@@ -159,7 +168,9 @@ def subscriptions_of(store: Store, chat_ids: Sequence[int]) -> dict[int, list[Su
         [json.dumps(list(chat_ids))],
     ):
         found.setdefault(row["chat_id"], []).append(
-            Subscription(row["kind"], row["value"], bool(row["phrase"]), row["id"])
+            Subscription(
+                SubscriptionKind(row["kind"]), row["value"], bool(row["phrase"]), row["id"]
+            )
         )
     return found
 
@@ -171,13 +182,13 @@ def interests_of(chat: Chat, items: Iterable[Subscription]) -> Interests:
     excludes: list[Keyword] = []
     authors: list[str] = []
     for item in items:
-        if item.kind == "category":
+        if item.kind is SubscriptionKind.CATEGORY:
             categories.add(item.value)
-        elif item.kind == "keyword":
+        elif item.kind is SubscriptionKind.KEYWORD:
             keywords.append(Keyword(item.value, item.phrase))
-        elif item.kind == "exclude":
+        elif item.kind is SubscriptionKind.EXCLUDE:
             excludes.append(Keyword(item.value, item.phrase))
-        elif item.kind == "author":
+        elif item.kind is SubscriptionKind.AUTHOR:
             authors.append(item.value)
     return Interests(
         categories=frozenset(categories),
@@ -196,8 +207,9 @@ def subscribed_categories(store: Store) -> list[str]:
         for row in store.db.execute(
             """
             SELECT DISTINCT s.value FROM subscriptions s JOIN chats c ON c.chat_id = s.chat_id
-            WHERE s.kind = 'category' AND c.active = 1 ORDER BY s.value
-            """
+            WHERE s.kind = ? AND c.active = 1 ORDER BY s.value
+            """,
+            [str(SubscriptionKind.CATEGORY)],
         )
     ]
 

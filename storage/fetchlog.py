@@ -4,10 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 from storage.clock import utc_now
 from storage.database import Store
+
+
+class FetchStatus(StrEnum):
+    """What one feed request brought; the values are what the fetch log stores."""
+
+    OK = "ok"  # an announcement, stored
+    NOT_MODIFIED = "not-modified"  # HTTP 304, or the feed unchanged since the last poll
+    EMPTY = "empty"  # a feed without an announcement (weekend, holiday)
+    ERROR = "error"  # no usable answer
+    CAPPED = "capped"  # arXiv's item cap was hit: asked again as smaller feeds
+    LAGGING = "lagging"  # feeds disagree on the announcement date: nothing stored yet
+
+
+# Responses whose feed was stored: their validators make the next request conditional.
+_STORED = (FetchStatus.OK, FetchStatus.EMPTY)
 
 
 @dataclass(frozen=True)
@@ -18,7 +34,7 @@ class FetchRecord:
     categories: str
     started_at: str
     finished_at: str
-    status: str
+    status: FetchStatus
     http_status: int | None
     etag: str | None
     last_modified: str | None
@@ -33,7 +49,7 @@ def record_fetch(
     url: str,
     categories: list[str],
     started_at: str,
-    status: str,
+    status: FetchStatus,
     http_status: int | None = None,
     etag: str | None = None,
     last_modified: str | None = None,
@@ -41,7 +57,7 @@ def record_fetch(
     items: int = 0,
     error: str | None = None,
 ) -> None:
-    """Append one fetch attempt; `status` is `ok`, `not-modified`, `empty` or `error`."""
+    """Append one fetch attempt."""
     with store.lock:
         store.db.execute(
             """
@@ -54,7 +70,7 @@ def record_fetch(
                 "+".join(categories),
                 started_at,
                 utc_now(),
-                status,
+                str(status),
                 http_status,
                 etag,
                 last_modified,
@@ -72,7 +88,7 @@ def _record(row: dict[str, Any]) -> FetchRecord:
         categories=row["categories"],
         started_at=row["started_at"],
         finished_at=row["finished_at"],
-        status=row["status"],
+        status=FetchStatus(row["status"]),
         http_status=row["http_status"],
         etag=row["etag"],
         last_modified=row["last_modified"],
@@ -115,8 +131,8 @@ def _stored_response(store: Store, url: str) -> dict[str, Any] | None:
     rows = list(
         store.db.query(
             "SELECT etag, last_modified, announced FROM fetch_log"
-            " WHERE url = ? AND status IN ('ok', 'empty') ORDER BY id DESC LIMIT 1",
-            [url],
+            " WHERE url = ? AND status IN (?, ?) ORDER BY id DESC LIMIT 1",
+            [url, *map(str, _STORED)],
         )
     )
     return rows[0] if rows else None
@@ -154,18 +170,18 @@ def consecutive_misses(store: Store, limit: int = 20) -> int:
     for (status,) in store.db.execute(
         "SELECT status FROM fetch_log ORDER BY id DESC LIMIT ?", [limit]
     ):
-        if status == "ok":
+        if status == FetchStatus.OK:
             break
         misses += 1
     return misses
 
 
-def statuses_since(store: Store, since: datetime, limit: int = 200) -> set[str]:
-    """Outcomes (`ok`, `not-modified`, `empty`, `error`) of the recent fetches that finished at
-    or after `since`: whether arXiv said "no announcement" since the feed was due."""
+def statuses_since(store: Store, since: datetime, limit: int = 200) -> set[FetchStatus]:
+    """Outcomes of the recent fetches that finished at or after `since`: whether arXiv said
+    "no announcement" since the feed was due."""
     cutoff = since.astimezone(UTC).isoformat(timespec="seconds")
     return {
-        status
+        FetchStatus(status)
         for status, finished in store.db.execute(
             "SELECT status, finished_at FROM fetch_log ORDER BY id DESC LIMIT ?", [limit]
         )
@@ -179,7 +195,7 @@ def consecutive_errors(store: Store, limit: int = 50) -> int:
     for (status,) in store.db.execute(
         "SELECT status FROM fetch_log ORDER BY id DESC LIMIT ?", [limit]
     ):
-        if status != "error":
+        if status != FetchStatus.ERROR:
             break
         errors += 1
     return errors

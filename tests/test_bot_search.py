@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from bot.subscriptions import MAX_SUBSCRIPTIONS, Subscription, SubscriptionKind
 from storage import chats, saved
 from tests.conftest import RunningBot
 from tests.telegram_html import check_telegram_html
-from tests.test_bot_subscriptions import USER, ask, message_id_of
+from tests.test_bot_subscriptions import USER, answer_to, ask, message_id_of
+from tests.test_search import AUTHOR, respond
 
 
 def buttons(message: dict) -> list[dict]:
@@ -81,3 +83,84 @@ async def test_forged_search_buttons(running_bot: RunningBot) -> None:
     await running_bot.api.wait_for(
         lambda: len(running_bot.api.sent(method="answerCallbackQuery")) >= 5
     )
+
+
+def follow_button(message: dict) -> str:
+    """The callback data of ➕ (follow the query as a keyword) under search results."""
+    return next(b["callback_data"] for b in buttons(message) if b["callback_data"][:3] == "sk:")
+
+
+def every_page_of_results(path: str) -> tuple[int, dict[str, str], bytes] | None:
+    """The fake arXiv, with as many pages of au:del_maestro results as anyone presses ▶."""
+    return (200, {}, AUTHOR) if "del_maestro" in path else respond(path)
+
+
+async def test_next_pages_count_against_the_search_limit_and_cached_pages_do_not(
+    running_bot: RunningBot,
+) -> None:
+    running_bot.feeds.responder = every_page_of_results
+    first = await ask(running_bot, "/search au:del_maestro", chat_id=81)
+    message_id = message_id_of(running_bot, first)
+    key = next(b["callback_data"] for b in buttons(first) if b["text"] == "▶").split(":")[1]
+    # Four ▶ presses, each a new page from arXiv: with the /search, five in the minute.
+    for page in range(1, 5):
+        edits = len(running_bot.api.sent(81, "editMessageText"))
+        running_bot.api.push_callback(81, message_id, f"sp:{key}:{page}")
+        await running_bot.api.wait_for(
+            lambda n=edits: len(running_bot.api.sent(81, "editMessageText")) > n  # type: ignore[misc]
+        )
+        assert f"page {page + 1}" in running_bot.api.sent(81, "editMessageText")[-1]["text"]
+    requests = running_bot.feeds.count()
+    refused = await answer_to(
+        running_bot, running_bot.api.push_callback(81, message_id, f"sp:{key}:5")
+    )
+    assert refused.get("show_alert") and "Try again in" in refused["text"]
+    assert "own limit" in refused["text"] and "not arXiv" in refused["text"]
+    assert len(refused["text"]) <= 200  # Telegram's limit for an alert
+    # A page already seen comes from the cache: it costs arXiv nothing and is not refused.
+    edits = len(running_bot.api.sent(81, "editMessageText"))
+    running_bot.api.push_callback(81, message_id, f"sp:{key}:2")
+    await running_bot.api.wait_for(lambda: len(running_bot.api.sent(81, "editMessageText")) > edits)
+    assert "page 3" in running_bot.api.sent(81, "editMessageText")[-1]["text"]
+    assert running_bot.feeds.count() == requests
+    # Another chat still searches.
+    assert "page 1" in (await ask(running_bot, "/search au:del_maestro", chat_id=82))["text"]
+
+
+async def test_a_group_member_cannot_follow_a_search_but_an_administrator_can(
+    running_bot: RunningBot,
+) -> None:
+    group = -1004
+    running_bot.api.admins[group] = {7}
+    member = {"user_id": 8, "chat_type": "supergroup"}
+    found = await ask(running_bot, "/search au:del_maestro", chat_id=group, **member)
+    follow = next(
+        b["callback_data"] for b in buttons(found) if b["callback_data"].startswith("sk:")
+    )
+    message_id = message_id_of(running_bot, found)
+    refused = await answer_to(
+        running_bot, running_bot.api.push_callback(group, message_id, follow, **member)
+    )
+    assert refused.get("show_alert") and "only administrators" in refused["text"]
+    assert chats.subscriptions(running_bot.store, group) == []
+    admin = {"user_id": 7, "chat_type": "supergroup"}
+    done = await answer_to(
+        running_bot, running_bot.api.push_callback(group, message_id, follow, **admin)
+    )
+    assert "Following" in done["text"]
+    assert [s.value for s in chats.subscriptions(running_bot.store, group)] == ["au:del_maestro"]
+
+
+async def test_following_a_search_at_the_cap_is_refused_clearly(running_bot: RunningBot) -> None:
+    found = await ask(running_bot, "/search au:del_maestro", chat_id=83)
+    full = [Subscription(SubscriptionKind.KEYWORD, f"word{n}") for n in range(MAX_SUBSCRIPTIONS)]
+    chats.add_subscriptions(running_bot.store, 83, full)
+    follow = next(
+        b["callback_data"] for b in buttons(found) if b["callback_data"].startswith("sk:")
+    )
+    refused = await answer_to(
+        running_bot,
+        running_bot.api.push_callback(83, message_id_of(running_bot, found), follow),
+    )
+    assert refused.get("show_alert") and "at most 50" in refused["text"]
+    assert len(chats.subscriptions(running_bot.store, 83)) == MAX_SUBSCRIPTIONS

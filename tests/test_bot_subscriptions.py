@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.subscriptions import MAX_SUBSCRIPTIONS, Subscription, SubscriptionKind
 from storage import chats
 from tests.conftest import RunningBot
 
@@ -178,3 +179,37 @@ async def test_limits_per_chat_have_clear_answers(running_bot: RunningBot) -> No
     assert "at most 50" in (await ask(running_bot, "/keyword onemore"))["text"]
     assert "at most 50" in (await ask(running_bot, "/subscribe stat.ML"))["text"]
     assert len(chats.subscriptions(running_bot.store, USER)) == 50
+
+
+async def answer_to(bot: RunningBot, update_id: int) -> dict:
+    """The answerCallbackQuery for one button press, once the bot has sent it."""
+
+    def answers() -> list[dict]:
+        return [
+            a
+            for a in bot.api.sent(method="answerCallbackQuery")
+            if a["callback_query_id"] == f"cb{update_id}"
+        ]
+
+    await bot.api.wait_for(lambda: bool(answers()))
+    return answers()[0]
+
+
+async def test_the_browser_at_the_cap_refuses_with_an_alert(running_bot: RunningBot) -> None:
+    first = await ask(running_bot, "/subscribe", chat_id=44)
+    message_id = message_id_of(running_bot, first)
+    full = [Subscription(SubscriptionKind.AUTHOR, f"Author {n}") for n in range(49)]
+    full.append(Subscription(SubscriptionKind.CATEGORY, "cs.AI"))
+    chats.add_subscriptions(running_bot.store, 44, full)
+    refused = await answer_to(
+        running_bot, running_bot.api.push_callback(44, message_id, "br:t:cs.LG:0")
+    )
+    assert refused.get("show_alert") and "at most 50" in refused["text"]
+    followed = {s.value for s in chats.subscriptions(running_bot.store, 44)}
+    assert len(followed) == MAX_SUBSCRIPTIONS and "cs.LG" not in followed
+    # Unfollowing still works at the cap.
+    done = await answer_to(
+        running_bot, running_bot.api.push_callback(44, message_id, "br:t:cs.AI:0")
+    )
+    assert "cs.AI" in done["text"] and not done.get("show_alert")
+    assert len(chats.subscriptions(running_bot.store, 44)) == MAX_SUBSCRIPTIONS - 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +26,8 @@ from bot.config import Settings
 from bot.flood import FloodGuard
 from bot.sources.search import ArxivSearch
 from bot.sources.taxonomy import get_taxonomy
-from handlers.subscriptions import MAX_AUTHOR_LENGTH, MAX_KEYWORD_LENGTH
+from bot.subscriptions import MAX_VALUE_LENGTH
+from storage import chats, searches
 from storage.database import Store, open_store
 from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.feed_server import FeedServer
@@ -182,36 +184,75 @@ def test_any_command_with_any_argument_gets_a_reply_and_breaks_nothing(
         assert value.strip() == value and value
         if kind == "category":
             assert taxonomy.expand([value]), value
-        elif kind == "author":
-            assert len(value) <= MAX_AUTHOR_LENGTH
         else:
-            assert len(value) <= MAX_KEYWORD_LENGTH
+            assert len(value) <= MAX_VALUE_LENGTH
 
 
-PREFIXES = ["unsub:", "br:", "set:", "sp:", "sd:", "sk:", "save:", "fb:", "fb:1:", "set:z:", ""]
+PREFIXES = ["unsub:", "unsub:all:", "br:", "br:t:", "br:c:cs:", "br:a:", "set:", "set:z:"]
+PREFIXES += ["sp:", "sd:", "sk:", "save:", "fb:", "fb:1:", "\x00", "unsub\x00", ""]
+# Patterns of the registered button handlers (handlers.register): data matching one must be
+# answered, whatever follows the prefix.
+HANDLED = re.compile(r"^(unsub|br|set|s[pdk]|save|fb):")
+garbage = st.one_of(
+    st.text(max_size=70),
+    st.binary(max_size=70).map(lambda raw: raw.decode("utf-8", errors="replace")),
+    st.sampled_from(["", "\x00", "\x00" * 64, ":", "::::", "-1", "99999999999999999999", "a0"]),
+)
+
+
+def callback_data(prefix: str, rest: str) -> str:
+    """At most 64 bytes of UTF-8, as Telegram delivers it, cut on a character boundary."""
+    return (prefix + rest).encode()[:64].decode(errors="ignore")
 
 
 @settings(
-    max_examples=40,
+    max_examples=80,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(prefix=st.sampled_from(PREFIXES), rest=st.text(max_size=40), message_id=st.integers(1, 5))
+@given(
+    prefix=st.sampled_from(PREFIXES),
+    with_key=st.booleans(),
+    rest=garbage,
+    message_id=st.integers(1, 5),
+    group=st.booleans(),
+)
 def test_forged_or_stale_buttons_are_answered_or_ignored_never_fail(
-    fuzz_bot: tuple[FakeBotApi, BotThread], prefix: str, rest: str, message_id: int
+    fuzz_bot: tuple[FakeBotApi, BotThread],
+    prefix: str,
+    with_key: bool,
+    rest: str,
+    message_id: int,
+    group: bool,
 ) -> None:
-    api, _ = fuzz_bot
-    chat_id = next(CHAT_IDS)
-    data = (prefix + rest).encode()[:64].decode(errors="ignore") or "x"
+    api, bot = fuzz_bot
+    chat_id = next(CHAT_IDS) * (-1 if group else 1)
+    if group:
+        api.admins[chat_id] = {7}
+    if with_key and prefix in ("sp:", "sd:", "sk:"):
+        # A key the bot really issued, so the garbage reaches past the key lookup.
+        prefix += searches.remember_query(bot.store, "au:del_maestro") + ":"
+    data = callback_data(prefix, rest)
+    extra: dict[str, Any] = {"chat_type": "supergroup", "user_id": 8} if group else {}
     failures = Failures()
     logging.getLogger("bot.app").addHandler(failures)
     try:
-        api.push_callback(chat_id, message_id, data)
-        api.push_message(chat_id, "/help")  # updates are handled in order: this comes after
+        update_id = api.push_callback(chat_id, message_id, data, **extra)
+        api.push_message(chat_id, "/help", **extra)  # one chat's updates run in order
         wait_for_reply(api, chat_id, 0)
     finally:
         logging.getLogger("bot.app").removeHandler(failures)
     assert failures.records == [], [r.getMessage() for r in failures.records]
+    answered = [
+        p
+        for p in api.sent(method="answerCallbackQuery")
+        if p["callback_query_id"] == f"cb{update_id}"
+    ]
+    if HANDLED.match(data):
+        assert len(answered) == 1, data
+    # A group member who is not an administrator changed nothing.
+    if group:
+        assert chats.subscriptions(bot.store, chat_id) == []
 
 
 def test_the_database_is_intact_after_the_fuzzing(fuzz_bot: tuple[FakeBotApi, BotThread]) -> None:

@@ -173,6 +173,10 @@ class ArxivSearch:
         self._cache.move_to_end(key)
         return page
 
+    def cached(self, query: SearchQuery, page: int = 0) -> SearchPage | None:
+        """The page if `search` would serve it from the cache (no arXiv request), else None."""
+        return self._cached((query.search_query, query.text, query.id_list, query.sort, page))
+
     async def search(self, query: SearchQuery, page: int = 0) -> SearchPage:
         """One page of results, from the cache when this query and page were asked recently."""
         key = (query.search_query, query.text, query.id_list, query.sort, page)
