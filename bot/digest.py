@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.match import build_digest
-from bot.models import Digest, PaperText
+from bot.models import Digest, PaperText, SubscriptionKind
 from bot.translate import TranslationService
 from storage import chats, papers
 from storage.chats import Chat
@@ -29,7 +29,11 @@ class ChatDigest:
 
 def followed_categories(store: Store, chat: Chat) -> list[str]:
     """The category and archive codes a chat follows."""
-    return [s.value for s in chats.subscriptions(store, chat.chat_id) if s.kind == "category"]
+    return [
+        s.value
+        for s in chats.subscriptions(store, chat.chat_id)
+        if s.kind == SubscriptionKind.CATEGORY
+    ]
 
 
 def match_chat(

@@ -29,6 +29,7 @@ from bot.translate import TranslationService
 from storage import chats, deliveries, fetchlog, outbox, papers
 from storage.chats import Chat
 from storage.database import Store
+from storage.fetchlog import FetchStatus
 from storage.outbox import Kind, OutboxMessage, Priority
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,8 @@ def announcement_now(store: Store, now: datetime) -> AnnouncementState:
     return announcement_state(
         now,
         latest=papers.latest_announcement(store),
-        empty_since_ready="empty" in statuses,
-        fetched_since_ready=bool(statuses - {"error"}),
+        empty_since_ready=FetchStatus.EMPTY in statuses,
+        fetched_since_ready=bool(statuses - {FetchStatus.ERROR}),
     )
 
 

@@ -20,6 +20,7 @@ from bot.sources.ids import InvalidArxivId, parse_arxiv_id
 from handlers.common import Context, command_args, register_chat, reply, services
 from storage import chats, deliveries, fetchlog, outbox, papers, saved
 from storage.chats import Chat
+from storage.fetchlog import FetchStatus
 from storage.outbox import Kind
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,11 @@ async def _digest_for(
     )
     if result is None:
         last = fetchlog.last_fetch(store)
-        key = "digest_fetch_failed" if last and last.status == "error" else "digest_none_yet"
+        key = (
+            "digest_fetch_failed"
+            if last and last.status == FetchStatus.ERROR
+            else "digest_none_yet"
+        )
         await reply(update, context, t(key, lang))
         return None
     if not result.digest.entries:
