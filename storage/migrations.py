@@ -233,3 +233,17 @@ def m0005_notices_and_alerts(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX idx_outbox_heads ON outbox (status, chat_id, id)")
+
+
+@MIGRATIONS(name="0007_bot_state")
+def m0007_bot_state(db: Database) -> None:
+    """Small values the bot keeps about itself across restarts (the generated webhook secret)."""
+    db.execute(
+        """
+        CREATE TABLE bot_state (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
