@@ -199,8 +199,13 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     from bot.app import run_bot
     from bot.single_instance import AlreadyRunning, InstanceLock
-    from bot.webhook import WebhookUrlError, configure_webhook
+    from bot.webhook import WebhookUrlError, configure_webhook, webhook_path
 
+    if args.webhook:
+        try:
+            webhook_path(args.webhook)
+        except WebhookUrlError as exc:
+            raise UsageError(str(exc)) from exc
     lock = InstanceLock(settings.database_path)
     try:
         # Before the database is opened: a second bot must not even run migrations.
@@ -212,10 +217,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         store = open_store(settings.database_path)
         webhook = None
         if args.webhook:
-            try:
-                webhook = configure_webhook(settings, args.webhook, args.port, store)
-            except WebhookUrlError as exc:
-                raise UsageError(str(exc)) from exc
+            webhook = configure_webhook(settings, args.webhook, args.port, store)
             REDACT.add(webhook.secret, "WEBHOOK_SECRET")
         return run_bot(settings, webhook=webhook, store=store)
     finally:
