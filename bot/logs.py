@@ -107,12 +107,32 @@ REDACT = Redactor()
 _FILTER = RedactingFilter(REDACT)
 
 
+class LibraryTracebackFilter(logging.Filter):
+    """python-telegram-bot's tracebacks (its network internals, 40 lines for a refused token)
+    cut to their last line, which names the error, unless LOG_LEVEL is DEBUG. The bot's own
+    tracebacks (a failing handler) stay whole."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if (
+            record.exc_info
+            and record.exc_info[1] is not None
+            and record.name.startswith("telegram")
+            and not logging.getLogger().isEnabledFor(logging.DEBUG)
+        ):
+            last = traceback.format_exception_only(record.exc_info[1])
+            record.exc_text = "".join(last).strip()
+            record.exc_info = None
+        return True
+
+
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg,unused-ignore]
     """The bot's own handler (a class of its own, so a second set-up does not add another)."""
 
     def __init__(self) -> None:
         super().__init__(sys.stderr)
         self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        # Before the redaction filter (added to every handler), which then scrubs the line.
+        self.addFilter(LibraryTracebackFilter())
 
 
 def _every_handler() -> Iterable[logging.Handler]:
