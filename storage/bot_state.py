@@ -14,17 +14,6 @@ def get_value(store: Store, key: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-def set_value(store: Store, key: str, value: str) -> None:
-    """Store `value` under `key`, replacing what was there."""
-    with store.lock:
-        store.db.execute(
-            "INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
-            " updated_at = excluded.updated_at",
-            [key, value, utc_now()],
-        )
-
-
 def value_or_create(store: Store, key: str, create: Callable[[], str]) -> str:
     """The stored value; when there is none, `create()` is stored and returned. Two processes
     racing here both end up with the one stored first."""
