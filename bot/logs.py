@@ -78,6 +78,10 @@ class RedactingFilter(logging.Filter):
 
     The message is formatted here (arguments included) and the traceback rendered to text, both
     redacted; `exc_info` is cleared so no formatter renders the raw exception again.
+    python-telegram-bot's tracebacks (its network internals: 40 lines for a refused token) are
+    cut to their last line, which names the error, unless LOG_LEVEL is DEBUG; the bot's own stay
+    whole. Done here rather than in a filter of its own: the first handler to see a record
+    renders it for all.
     """
 
     def __init__(self, redact: Redactor) -> None:
@@ -92,7 +96,7 @@ class RedactingFilter(logging.Filter):
         record.msg, record.args = self.redact(message), None
         if record.exc_info:
             if not record.exc_text:
-                record.exc_text = "".join(traceback.format_exception(*record.exc_info)).rstrip()
+                record.exc_text = _render(record)
             record.exc_info = None
         if record.exc_text:
             record.exc_text = self.redact(record.exc_text)
@@ -101,38 +105,30 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def _render(record: logging.LogRecord) -> str:
+    assert record.exc_info is not None
+    kind, error, tb = record.exc_info
+    if (
+        error is not None
+        and record.name.startswith("telegram")
+        and not logging.getLogger().isEnabledFor(logging.DEBUG)
+    ):
+        return "".join(traceback.format_exception_only(error)).strip()
+    return "".join(traceback.format_exception(kind, error, tb)).rstrip()
+
+
 # One redactor for the process: the logging set-up, the CLI's one-line errors and the webhook
 # secret generated after start-up all feed or use it.
 REDACT = Redactor()
 _FILTER = RedactingFilter(REDACT)
 
 
-class LibraryTracebackFilter(logging.Filter):
-    """python-telegram-bot's tracebacks (its network internals, 40 lines for a refused token)
-    cut to their last line, which names the error, unless LOG_LEVEL is DEBUG. The bot's own
-    tracebacks (a failing handler) stay whole."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if (
-            record.exc_info
-            and record.exc_info[1] is not None
-            and record.name.startswith("telegram")
-            and not logging.getLogger().isEnabledFor(logging.DEBUG)
-        ):
-            last = traceback.format_exception_only(record.exc_info[1])
-            record.exc_text = "".join(last).strip()
-            record.exc_info = None
-        return True
-
-
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg,unused-ignore]
-    """The bot's own handler (a class of its own, so a second set-up does not add another)."""
+    """The bot's own handler: stderr, one line a record (tracebacks below it)."""
 
     def __init__(self) -> None:
         super().__init__(sys.stderr)
         self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        # Before the redaction filter (added to every handler), which then scrubs the line.
-        self.addFilter(LibraryTracebackFilter())
 
 
 def _every_handler() -> Iterable[logging.Handler]:
@@ -176,7 +172,7 @@ def configure_logging(level: str, settings: Settings | None = None) -> None:
         REDACT.add_settings(settings)
     root = logging.getLogger()
     root.setLevel(getattr(logging, level, logging.INFO))
-    if not any(isinstance(handler, _StderrHandler) for handler in root.handlers):
+    if not root.handlers:  # as logging.basicConfig: a host's (or pytest's) handlers are kept
         root.addHandler(_StderrHandler())
     for noisy in _QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
