@@ -31,8 +31,10 @@ class AlreadyRunning(Exception):
 
 
 def lock_path(database: Path) -> Path:
-    """Where the lock for `database` lives: beside it, so it follows DATABASE_PATH."""
-    return database.with_name(database.name + ".lock")
+    """Where the lock for `database` lives: beside the file itself (symbolic links and
+    relative paths resolved), so two names for one database share one lock."""
+    real = database.resolve()
+    return real.with_name(real.name + ".lock")
 
 
 class InstanceLock:

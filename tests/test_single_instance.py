@@ -80,9 +80,14 @@ def test_a_second_bot_is_refused_the_cli_works_beside_and_a_killed_bot_frees_the
         assert "already running" not in output
 
 
-def test_a_bot_on_another_database_is_not_refused(tmp_path: Path) -> None:
+def test_a_bot_on_another_database_is_not_refused_one_under_another_name_is(
+    tmp_path: Path,
+) -> None:
     with InstanceLock(tmp_path / "one.sqlite3"), InstanceLock(tmp_path / "two.sqlite3"):
-        pass
+        (tmp_path / "one.sqlite3").touch()
+        (tmp_path / "alias.sqlite3").symlink_to(tmp_path / "one.sqlite3")
+        with pytest.raises(AlreadyRunning):
+            InstanceLock(tmp_path / "alias.sqlite3").acquire()
 
 
 def test_the_lock_is_refused_while_held_and_free_after(tmp_path: Path) -> None:
