@@ -26,6 +26,7 @@ from bot.services import CONTEXT_TYPES, BotContext, Services, services_of
 from bot.sources.search import ArxivSearch
 from bot.translate import TranslationService, install_timeouts
 from bot.updates import ChatOrderedProcessor
+from bot.webhook import Webhook
 from storage import fetchlog, papers
 from storage.chats import subscribed_categories
 from storage.database import Store, open_store
@@ -211,7 +212,7 @@ async def _post_init(application: Application) -> None:
     assert application.job_queue is not None
     application.job_queue.run_once(_start_sender, when=0, name="start-sender")
     me = application.bot.bot
-    log.info("bot @%s is running (long polling); stop with Ctrl+C", me.username)
+    log.info("bot @%s is running; stop with Ctrl+C", me.username)
 
 
 async def _start_sender(context: BotContext) -> None:
@@ -249,16 +250,31 @@ def _stop_on_signals(application: Application) -> None:  # type: ignore[type-arg
         loop.add_signal_handler(number, stop)
 
 
-def run_bot(settings: Settings, webhook_url: str | None = None, port: int = 8443) -> int:
-    """Run until interrupted (long polling, or a webhook on `port`); returns the exit status."""
-    application = build_application(settings)
+def run_bot(settings: Settings, webhook: Webhook | None = None, store: Store | None = None) -> int:
+    """Run until interrupted (long polling, or `webhook`); returns the exit status."""
+    from bot.logs import REDACT
+
+    application = build_application(settings, store)
     _stop_on_signals(application)
     try:
-        if webhook_url:
+        if webhook:
+            # The path and address only: the secret and the token stay out of the log.
+            log.info(
+                "webhook mode: serving %s on %s:%d",
+                webhook.path or "/",
+                webhook.listen,
+                webhook.port,
+            )
             application.run_webhook(
-                listen="0.0.0.0", port=port, webhook_url=webhook_url, stop_signals=None
+                listen=webhook.listen,
+                port=webhook.port,
+                url_path=webhook.route,
+                webhook_url=webhook.url,
+                secret_token=webhook.secret,
+                stop_signals=None,
             )
         else:
+            log.info("long polling mode")
             application.run_polling(
                 allowed_updates=None, drop_pending_updates=False, stop_signals=None
             )
@@ -267,6 +283,9 @@ def run_bot(settings: Settings, webhook_url: str | None = None, port: int = 8443
         log.error("Telegram rejected TELEGRAM_BOT_TOKEN: check the token from @BotFather")
         return 2
     except NetworkError as exc:
-        log.error("cannot reach Telegram at TELEGRAM_BASE_URL: %s", type(exc).__name__)
+        # The first sentence ("Bad Gateway (502)"), scrubbed: a proxy's error page quoted after
+        # it can echo the request path, token included.
+        detail = REDACT(str(exc)).split(". ")[0][:120]
+        log.error("cannot reach Telegram at TELEGRAM_BASE_URL: %s", detail)
         return 1
     return 0

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import TRANSLATORS, ConfigError, Settings, load_settings
+from bot.logs import REDACT, configure_logging
 from bot.match import DEFAULT_CAP, build_digest
 from bot.models import Feed, Interests, Keyword
 from bot.render.markdown import render_markdown
@@ -27,17 +28,6 @@ log = logging.getLogger("bot")
 
 class UsageError(Exception):
     """Input the person running the command can fix; printed as one line."""
-
-
-def configure_logging(level: str) -> None:
-    """Log to stderr; keep HTTP client loggers quiet, as their request URLs can carry the token."""
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    for noisy in ("httpx", "httpcore", "telegram", "apscheduler", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _split_codes(values: Sequence[str]) -> list[str]:
@@ -132,7 +122,7 @@ async def _fetch(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError("no chat subscribes to anything yet: give --category cs.CV (or more)")
     report = await fetch_and_store(settings, store, categories)
     if report.status == "error":
-        print(f"fetch failed: {report.error}", file=sys.stderr)
+        print(f"fetch failed: {REDACT(str(report.error))}", file=sys.stderr)
         return 1
     if report.status == "not-modified":
         print("feed not modified since the last fetch (HTTP 304): nothing new")
@@ -166,7 +156,7 @@ async def _search(settings: Settings, args: argparse.Namespace) -> int:
                 break
             page += 1
     except SearchError as exc:
-        print(f"search failed: {exc}", file=sys.stderr)
+        print(f"search failed: {REDACT(str(exc))}", file=sys.stderr)
         return 2 if exc.kind == "bad-query" else 1
     if not hits:
         print(f"no results for {args.query!r}")
@@ -210,8 +200,30 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         )
         return 2
     from bot.app import run_bot
+    from bot.single_instance import AlreadyRunning, InstanceLock
+    from bot.webhook import WebhookUrlError, configure_webhook, webhook_path
 
-    return run_bot(settings, webhook_url=args.webhook, port=args.port)
+    if args.webhook:
+        try:
+            webhook_path(args.webhook)
+        except WebhookUrlError as exc:
+            raise UsageError(str(exc)) from exc
+    lock = InstanceLock(settings.database_path)
+    try:
+        # Before the database is opened: a second bot must not even run migrations.
+        lock.acquire()
+    except AlreadyRunning as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        store = open_store(settings.database_path)
+        webhook = None
+        if args.webhook:
+            webhook = configure_webhook(settings, args.webhook, args.port, store)
+            REDACT.add(webhook.secret, "WEBHOOK_SECRET")
+        return run_bot(settings, webhook=webhook, store=store)
+    finally:
+        lock.release()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -223,7 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
     run = commands.add_parser("run", help="start the Telegram bot (the default)")
     run.add_argument("--webhook", metavar="URL", help="serve a webhook instead of long polling")
-    run.add_argument("--port", type=int, default=8443, help="webhook port (default 8443)")
+    run.add_argument(
+        "--port", type=int, help="webhook port to listen on (default WEBHOOK_PORT, 8443)"
+    )
 
     digest = commands.add_parser("digest", help="print one digest from a feed")
     digest.add_argument("--category", action="append", default=[], help="cs.CV, or an archive")
@@ -260,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if getattr(args, "translator", None):
         settings = settings.with_overrides(translator=args.translator)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings)
     try:
         if args.command == "digest":
             print(asyncio.run(_digest(settings, args)))
@@ -275,13 +289,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_search(settings, args))
         if args.command in (None, "run"):
             if args.command is None:
-                args.webhook, args.port = None, 8443
+                args.webhook, args.port = None, None
             return _run(settings, args)
     except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {REDACT(str(exc))}", file=sys.stderr)
         return 2
     except (FeedError, FetchError) as exc:
-        print(f"feed error: {exc}", file=sys.stderr)
+        print(f"feed error: {REDACT(str(exc))}", file=sys.stderr)
         return 1
     parser.print_help()
     return 2

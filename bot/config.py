@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 TRANSLATORS = ("google", "libre", "mymemory", "deepl", "none")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+# Telegram's rule for setWebhook's secret_token.
+WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class ConfigError(ValueError):
@@ -45,6 +47,11 @@ class Settings:
     llm_base_url: str = ""
     llm_api_key: str = field(default="", repr=False)
     llm_model: str = ""
+    # Webhook mode: the secret Telegram sends back (empty: generated once and kept in the
+    # database), and where the webhook server listens (a TLS proxy forwards to it).
+    webhook_secret: str = field(default="", repr=False)
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some fields changed (the CLI's `--translator`, tests)."""
@@ -85,6 +92,26 @@ def _admin_ids(raw: str) -> frozenset[int]:
         except ValueError as exc:
             raise ConfigError(f"ADMIN_IDS: {part!r} is not a Telegram user id (a number)") from exc
     return frozenset(ids)
+
+
+def _webhook_secret(raw: str) -> str:
+    # The value is a secret: the error says what is wrong with it, never what it is.
+    if not raw or WEBHOOK_SECRET_PATTERN.match(raw):
+        return raw
+    problem = (
+        f"it is {len(raw)} characters long"
+        if len(raw) > 256
+        else "it has other characters (spaces, punctuation or non-ASCII letters)"
+    )
+    raise ConfigError(
+        f"WEBHOOK_SECRET: Telegram takes 1-256 characters of A-Z a-z 0-9 _ -; {problem}"
+    )
+
+
+def _port(name: str, raw: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise ConfigError(f"{name}: {raw!r} is not a TCP port (1-65535)")
+    return int(raw)
 
 
 def load_settings(
@@ -130,4 +157,7 @@ def load_settings(
         llm_base_url=get("LLM_BASE_URL", ""),
         llm_api_key=get("LLM_API_KEY", ""),
         llm_model=get("LLM_MODEL", ""),
+        webhook_secret=_webhook_secret(get("WEBHOOK_SECRET", "")),
+        webhook_listen=get("WEBHOOK_LISTEN", defaults.webhook_listen),
+        webhook_port=_port("WEBHOOK_PORT", get("WEBHOOK_PORT", str(defaults.webhook_port))),
     )

@@ -260,3 +260,17 @@ def m0006_outbox_kinds_and_broadcasts(db: Database) -> None:
     )
     db.execute("CREATE INDEX idx_outbox_ref ON outbox (ref, status) WHERE ref IS NOT NULL")
     db.execute("CREATE INDEX idx_outbox_sent ON outbox (chat_id, sent_at) WHERE status = 'sent'")
+
+
+@MIGRATIONS(name="0007_bot_state")
+def m0007_bot_state(db: Database) -> None:
+    """Small values the bot keeps about itself across restarts (the generated webhook secret)."""
+    db.execute(
+        """
+        CREATE TABLE bot_state (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )

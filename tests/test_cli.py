@@ -219,6 +219,28 @@ def test_run_without_a_token_is_one_clear_line(tmp_path: Path) -> None:
     )
 
 
+def test_a_bad_webhook_secret_is_one_line_before_anything_starts(tmp_path: Path) -> None:
+    result = run(
+        ["run", "--webhook", "https://bot.example.org/hook"],
+        tmp_path,
+        TELEGRAM_BOT_TOKEN="1:unused",
+        WEBHOOK_SECRET="not allowed!",
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "configuration error: WEBHOOK_SECRET" in result.stderr
+    assert "not allowed!" not in result.stderr
+    assert not (tmp_path / "bot.sqlite3").exists()
+
+
+def test_a_webhook_url_that_is_not_a_url_is_one_line(tmp_path: Path) -> None:
+    result = run(
+        ["run", "--webhook", "bot.example.org/hook"], tmp_path, TELEGRAM_BOT_TOKEN="1:unused"
+    )
+    assert result.returncode == 2 and not (tmp_path / "bot.sqlite3").exists()
+    assert result.stderr.startswith("error: --webhook wants the public URL")
+    assert result.stderr.count("\n") == 1
+
+
 def test_stats_after_a_fetch(tmp_path: Path, feeds: FeedServer) -> None:
     run(["fetch", "--category", "stat"], tmp_path, ARXIV_RSS_URL=feeds.base_url)
     result = run(["stats"], tmp_path)

@@ -52,11 +52,41 @@ def test_token_and_keys_never_appear_in_repr() -> None:
         ({"DEFAULT_TIMEZONE": "Mars/Olympus"}, "DEFAULT_TIMEZONE"),
         ({"DEFAULT_DELIVERY_TIME": "25:00"}, "DEFAULT_DELIVERY_TIME"),
         ({"ADMIN_IDS": "alice"}, "ADMIN_IDS"),
+        ({"WEBHOOK_PORT": "84430"}, "WEBHOOK_PORT"),
+        ({"WEBHOOK_PORT": "https"}, "WEBHOOK_PORT"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], message: str, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=message):
         load_settings(env, dotenv=tmp_path / "none")
+
+
+def test_webhook_settings_and_their_defaults(tmp_path: Path) -> None:
+    defaults = load_settings({}, dotenv=tmp_path / "none")
+    assert (defaults.webhook_secret, defaults.webhook_listen, defaults.webhook_port) == (
+        "",
+        "0.0.0.0",
+        8443,
+    )
+    env = {"WEBHOOK_SECRET": "A-z_09" * 40, "WEBHOOK_LISTEN": "127.0.0.1", "WEBHOOK_PORT": "88"}
+    settings = load_settings(env, dotenv=tmp_path / "none")
+    assert settings.webhook_secret == "A-z_09" * 40
+    assert (settings.webhook_listen, settings.webhook_port) == ("127.0.0.1", 88)
+    assert "A-z_09" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("secret", "problem"),
+    [("x" * 257, "257 characters long"), ("has space", "other characters"), ("секрет", "other")],
+)
+def test_a_bad_webhook_secret_is_named_but_never_echoed(
+    secret: str, problem: str, tmp_path: Path
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({"WEBHOOK_SECRET": secret}, dotenv=tmp_path / "none")
+    message = str(error.value)
+    assert message.startswith("WEBHOOK_SECRET: ") and problem in message
+    assert "\n" not in message and secret not in message and "A-Z a-z 0-9 _ -" in message
 
 
 def test_read_dotenv_missing_file_is_empty(tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ def test_the_bot_starts_says_so_once_answers_and_stops_cleanly(tmp_path: Path) -
     assert process.returncode == 0, output
     running = [line for line in output.splitlines() if "is running" in line]
     assert len(running) == 1 and "@digest_bot" in running[0]
+    assert "long polling mode" in output and "webhook" not in output
     assert api.token not in output and "SECRET" not in output
     assert (tmp_path / "data" / "bot.sqlite3").exists()
 

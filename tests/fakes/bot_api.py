@@ -7,6 +7,8 @@
         api.blocked.add(43)                           # 403 Forbidden for that chat
         api.admins[-100] = {7}                        # group admins, for getChatMember
         api.limits = TelegramLimits(scale=0.1)        # Telegram's flood limits, 10x faster
+        api.get_me_status = 502                       # getMe refused: 401, 404, or a gateway
+                                                      # page echoing the path (and the token)
 
 Requests arrive as `/bot<token>/<method>`, form-encoded (JSON-encoded values) or multipart for
 files. Messages with parse_mode HTML are checked like Telegram does (tests/telegram_html.py):
@@ -119,6 +121,9 @@ class FakeBotApi:
         # connection without an answer, "timeout" answers after `fault_delay` seconds.
         self.faults: list[str] = []
         self.fault_delay = 0.0
+        # getMe answered with this status instead (401/404 as Telegram words them, any other
+        # as a proxy's HTML error page that echoes the request path, token included).
+        self.get_me_status: int | None = None
         self._next_update = 1
         self._next_message: dict[int, int] = {}
         self._cond = threading.Condition()
@@ -327,8 +332,31 @@ class FakeBotApi:
         except (BrokenPipeError, ConnectionResetError):
             pass  # the bot gave up on a long poll while shutting down
 
+    def _refuse_get_me(self, handler: BaseHTTPRequestHandler, status: int) -> None:
+        if status in (401, 404):
+            description = "Unauthorized" if status == 401 else "Not Found"
+            self._respond(
+                handler, status, {"ok": False, "error_code": status, "description": description}
+            )
+            return
+        page = (
+            f"<html><head><title>{status} Bad Gateway</title></head><body>"
+            f"<h1>Bad Gateway</h1><p>The upstream server failed for POST {handler.path}</p>"
+            "</body></html>"
+        ).encode()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            handler.send_response(status)
+            handler.send_header("Content-Type", "text/html")
+            handler.send_header("Content-Length", str(len(page)))
+            handler.end_headers()
+            handler.wfile.write(page)
+
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         prefix = f"/bot{self.token}/"
+        if self.get_me_status is not None and handler.path.split("?")[0].endswith("/getMe"):
+            self._params(handler)  # read the body: the connection stays usable
+            self._refuse_get_me(handler, self.get_me_status)
+            return
         if not handler.path.startswith(prefix):
             self._respond(
                 handler, 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
@@ -453,6 +481,7 @@ class FakeBotApi:
                 "supports_inline_queries": False,
             }
         if method in (
+            "setWebhook",
             "deleteWebhook",
             "setMyCommands",
             "deleteMyCommands",

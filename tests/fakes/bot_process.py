@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from tests.fakes.bot_api import FakeBotApi
@@ -13,11 +14,16 @@ ROOT = Path(__file__).parent.parent.parent
 
 
 def start_bot(
-    api: FakeBotApi, database: Path, cwd: Path | None = None, **settings: str
+    api: FakeBotApi,
+    database: Path,
+    cwd: Path | None = None,
+    args: Sequence[str] = (),
+    **settings: str,
 ) -> subprocess.Popen[str]:
     """The bot in its own process, talking to `api`, with no translation and arXiv unreachable
     unless `settings` (environment variables) say otherwise; stdout and stderr together, as
-    text. It runs in `cwd` (the database's folder by default)."""
+    text. It runs in `cwd` (the database's folder by default); `args` follow `python -m bot`
+    (`["run", "--webhook", URL]`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     env.update(
         PYTHONPATH=str(ROOT),
@@ -29,7 +35,7 @@ def start_bot(
     )
     env.update(settings)
     return subprocess.Popen(
-        [sys.executable, "-m", "bot"],
+        [sys.executable, "-m", "bot", *args],
         cwd=cwd or database.parent,
         env=env,
         stdout=subprocess.PIPE,
