@@ -111,14 +111,26 @@ async def test_the_token_never_reaches_the_logs(
     running_bot: RunningBot, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    import sys
+    import threading
+
     from bot.cli import configure_logging
 
+    # The set-up is process-wide: put it back afterwards, or every later test runs with DEBUG
+    # logging (slow enough to make the timing-sensitive delivery tests miss their pace).
+    root = logging.getLogger()
+    saved = (root.level, sys.excepthook, threading.excepthook)
     configure_logging("DEBUG")
-    await ask(running_bot, "/start")
-    await ask(running_bot, "/subscribe cs.CVV")
-    running_bot.api.blocked.add(42)
-    running_bot.api.push_message(42, "/help")
-    await ask(running_bot, "/help", chat_id=43)
+    try:
+        await ask(running_bot, "/start")
+        await ask(running_bot, "/subscribe cs.CVV")
+        running_bot.api.blocked.add(42)
+        running_bot.api.push_message(42, "/help")
+        await ask(running_bot, "/help", chat_id=43)
+    finally:
+        root.setLevel(saved[0])
+        sys.excepthook, threading.excepthook = saved[1], saved[2]
+        logging.captureWarnings(False)
     everything = "\n".join(
         f"{r.getMessage()} {r.exc_text or ''} {r.args!r}" for r in caplog.records
     )
