@@ -3,9 +3,11 @@ and the one way to reply."""
 
 from __future__ import annotations
 
+import logging
+
 from telegram import InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.constants import ChatAction, ChatType
+from telegram.error import BadRequest, TelegramError
 
 from bot import subscriptions
 from bot.i18n import t, ui_language
@@ -14,6 +16,8 @@ from storage import chats
 from storage.chats import Chat
 
 Context = BotContext
+
+log = logging.getLogger(__name__)
 
 
 def services(context: Context) -> Services:
@@ -109,6 +113,15 @@ async def may_change_settings(update: Update, context: Context, chat: Chat) -> b
     else:
         await reply(update, context, text)
     return False
+
+
+async def show_typing(context: Context, chat_id: int) -> None:
+    """ "typing…" while a slow answer is prepared. Cosmetic: it takes no turn in the chat's
+    pace (Telegram does not count it as a message) and a failure is left to the reply."""
+    try:
+        await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+    except TelegramError as exc:
+        log.debug("chat action for %s failed: %s", chat_id, type(exc).__name__)
 
 
 def command_args(context: Context) -> str:

@@ -7,7 +7,6 @@ import io
 import logging
 
 from telegram import InputFile, Update
-from telegram.constants import ChatAction
 
 from bot.digest import ChatDigest, chat_digest, followed_categories, match_chat
 from bot.i18n import t
@@ -17,7 +16,7 @@ from bot.push import digest_messages
 from bot.render.markdown import render_markdown
 from bot.render.telegram import escape
 from bot.sources.ids import InvalidArxivId, parse_arxiv_id
-from handlers.common import Context, command_args, register_chat, reply, services
+from handlers.common import Context, command_args, register_chat, reply, services, show_typing
 from storage import chats, deliveries, fetchlog, outbox, papers, saved
 from storage.chats import Chat
 from storage.fetchlog import FetchStatus
@@ -51,9 +50,7 @@ async def _digest_for(
     if not chats.subscriptions(store, chat.chat_id):
         await reply(update, context, t("list_empty", lang))
         return None
-    await services(context).sender.call(
-        chat.chat_id, lambda: context.bot.send_chat_action(chat.chat_id, ChatAction.TYPING)
-    )
+    await show_typing(context, chat.chat_id)
     await _ensure_fetched(context, chat)
     result = await chat_digest(
         store,

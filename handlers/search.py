@@ -11,7 +11,6 @@ import math
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatAction
 
 from bot.flood import SEARCH_LIMIT, Verdict
 from bot.i18n import t
@@ -30,6 +29,7 @@ from handlers.common import (
     register_chat,
     reply,
     services,
+    show_typing,
 )
 from handlers.subscriptions import refusal
 from storage import papers, searches
@@ -107,7 +107,7 @@ async def _run_search(
 ) -> tuple[SearchPage, str] | None:
     """Search (cached), replying itself for no results and errors."""
     lang = chat.ui_language
-    await context.bot.send_chat_action(chat.chat_id, ChatAction.TYPING)
+    await show_typing(context, chat.chat_id)
     try:
         page = await services(context).search.search(query, page_number)
     except SearchError as exc:

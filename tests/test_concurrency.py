@@ -121,6 +121,7 @@ async def test_a_22_paper_digest_goes_through_the_outbox_in_order_without_a_429(
     assert running_bot.api.rate_limited == 0
     assert "2024-03-26" in running_bot.api.sent(USER)[before]["text"]  # the overview first
     # Each paper is in the ledger once Telegram confirmed it: the push will not repeat it.
+    await running_bot.api.wait_for(lambda: outbox.pending_count(running_bot.store) == 0)
     marked = running_bot.store.db.execute(
         "SELECT COUNT(*) FROM deliveries WHERE chat_id = ?", [USER]
     ).fetchone()[0]
