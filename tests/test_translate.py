@@ -28,10 +28,12 @@ from deep_translator.constants import BASE_URLS
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.config import Settings
+from bot.config import TRANSLATORS, Settings
 from bot.models import Paper
 from bot.translate import (
+    BACKENDS,
     REQUEST_SIZES,
+    Backend,
     MemoryTranslationCache,
     TimeoutShimError,
     TranslationService,
@@ -46,6 +48,7 @@ from bot.translate import (
     unmask,
 )
 from bot.translate.errors import ErrorKind, classify
+from bot.translate.llm import language_name
 from bot.translate.quality import (
     GROWTH_FLOOR,
     MAX_GROWTH,
@@ -148,6 +151,40 @@ def test_backend_language_codes() -> None:
         backend_language("libre", "sw")
     with pytest.raises(UnsupportedLanguage):
         backend_language("bing", "zh-CN")
+
+
+def test_a_locale_the_backend_lists_is_sent_as_it_is_and_the_table_reads_the_rest() -> None:
+    # MyMemory lists Brazilian Portuguese and Hong Kong Chinese themselves: send what was asked.
+    assert backend_language("mymemory", "pt-BR") == "pt-BR"
+    assert backend_language("mymemory", "zh-HK") == "zh-HK"
+    assert backend_language("mymemory", "de-AT") == "de-AT"
+    # Elsewhere the table's row decides: zh-HK is Traditional Chinese, `zh` for Libre.
+    assert backend_language("google", "zh-HK") == "zh-TW"
+    assert backend_language("libre", "zh-HK") == "zh"
+    assert backend_language("google", "de-AT") == "de"
+    # Any spelling the table knows, not only codes.
+    assert backend_language("google", "Deutsch") == "de"
+    assert backend_language("deepl", "简体中文") == "zh"
+    # Outside the table: Google's own list, then the backend's (a MyMemory locale).
+    assert backend_language("google", "Swahili") == "sw"
+    assert backend_language("mymemory", "he") == "he-IL"
+    # The table says DeepL has no Korean, whatever the spelling.
+    for korean in ("ko", "ko-KR", "한국어"):
+        with pytest.raises(UnsupportedLanguage):
+            backend_language("deepl", korean)
+
+
+def test_the_llm_is_told_the_tables_name_or_googles() -> None:
+    assert language_name("zh-HK") == "Traditional Chinese"  # the old copy said Simplified
+    assert language_name("ja") == "Japanese"
+    assert language_name("sw") == "Swahili"  # not in the table: Google names it
+    assert language_name("he") == "Hebrew"  # Google's `iw`
+    assert language_name("pt-BR") == "Brazilian Portuguese"
+
+
+def test_the_backends_are_the_values_translator_accepts() -> None:
+    assert BACKENDS == TRANSLATORS == tuple(Backend)
+    assert Backend.LIBRE == "libre" and Backend("none") is Backend.NONE
 
 
 async def test_google_gets_zh_cn_and_answers_are_parsed(
