@@ -16,6 +16,10 @@ Figures:
   single C regex pass (`normalize_space`) grows about 7x from 80 KB to 320 KB here, as the text
   leaves the CPU's caches, so the target is <= 10x. Timed with the garbage collector off: its
   passes grow with the objects alive and would make a linear path look worse than it is.
+- `mask_hostile_growth_4x_max`: the same growth for masking math and LaTeX before translation
+  (`bot.translate.masking`), on 100,000 and 400,000 characters of the patterns that once made
+  it scan to the end of the text at every occurrence (an unclosed `\\[`, `\\(`, option or
+  brace, a run of `$$`, many `$a$`). Target <= 10x, as above; quadratic is 16.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from bot.render.telegram import render_entry
 from bot.sources.fetch import load_feed_file
 from bot.summarize import one_line_summary
 from bot.text import cut_text, split_sentences
+from bot.translate import mask, unmask
 
 FEED = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "rss-stat-2024-03-26.xml"
 RATIO_TARGET = 25.0
@@ -50,6 +55,18 @@ def hostile_inputs(scale: int) -> dict[str, str]:
         "unbalanced_dollars": "$ a. " * (10_000 * scale),
         "initials_run": "a. " * (20_000 * scale),
     }
+
+
+# Each repeats a pattern that made masking scan to the end of the text once per occurrence.
+MASK_HOSTILE = {
+    "inline_math": "$a$ ",
+    "unclosed_display": "\\[ x ",
+    "unclosed_paren": "\\( x ",
+    "unclosed_option": "\\a[ ",
+    "unclosed_brace": "\\a{ ",
+    "unclosed_dollars": "$$ x ",
+}
+MASK_CHARS = 100_000
 
 
 def normal_like(text: str, abstracts: list[str]) -> str:
@@ -93,8 +110,25 @@ def _seconds(path: Callable[[str], object], text: str) -> float:
     return best
 
 
+def _mask_round_trip(text: str) -> None:
+    masked = mask(text)
+    if unmask(masked.text, masked.spans) != text:
+        raise AssertionError("masking lost a span of a hostile input")
+
+
+def _mask_growth() -> tuple[float, str]:
+    """The worst growth of masking's time for four times the text, and the input it came from."""
+    worst, at = 0.0, ""
+    for name, unit in MASK_HOSTILE.items():
+        seconds = max(_seconds(_mask_round_trip, unit * (MASK_CHARS // len(unit))), FLOOR)
+        growth = _seconds(_mask_round_trip, unit * (4 * MASK_CHARS // len(unit))) / seconds
+        if growth > worst:
+            worst, at = growth, name
+    return worst, at
+
+
 def run(quick: bool = False) -> Iterator[str]:
-    """Yield the two figures, each naming the path and input where its worst case occurred."""
+    """Yield the three figures, each naming the path and input where its worst case occurred."""
     abstracts = [paper.abstract for paper in load_feed_file(FEED).papers]
     paths = _paths()
     if quick:  # the cheap paths only; rendering and LaTeX are cut to 10,000 characters anyway
@@ -127,4 +161,12 @@ def run(quick: bool = False) -> Iterator[str]:
         f"x ({growth_at})",
         f"<= {GROWTH_TARGET:g}x",
         worst_growth <= GROWTH_TARGET,
+    )
+    mask_growth, mask_at = _mask_growth()
+    yield figure(
+        "mask_hostile_growth_4x_max",
+        mask_growth,
+        f"x ({mask_at})",
+        f"<= {GROWTH_TARGET:g}x",
+        mask_growth <= GROWTH_TARGET,
     )

@@ -10,12 +10,29 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 log = logging.getLogger(__name__)
 
-TRANSLATORS = ("google", "libre", "mymemory", "deepl", "none")
+
+class Backend(StrEnum):
+    """A value of TRANSLATOR: one deep-translator backend, or `none` (no translation).
+
+    Here rather than in bot.translate.backends (which re-exports it) because the settings check
+    TRANSLATOR against it and bot.translate imports the settings: the other way is a cycle.
+    """
+
+    GOOGLE = "google"
+    LIBRE = "libre"
+    MYMEMORY = "mymemory"
+    DEEPL = "deepl"
+    NONE = "none"
+
+
+TRANSLATORS = tuple(backend.value for backend in Backend)
+
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 # Telegram's rule for setWebhook's secret_token.
 WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")

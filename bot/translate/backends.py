@@ -7,8 +7,9 @@ differences in one place so the service can treat every backend alike.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from deep_translator import DeeplTranslator, GoogleTranslator, LibreTranslator, MyMemoryTranslator
@@ -19,20 +20,11 @@ from deep_translator.constants import (
     MY_MEMORY_LANGUAGES_TO_CODES,
 )
 
-from bot.config import Settings
+from bot import languages
+from bot.config import TRANSLATORS, Backend, Settings
 
-
-class Backend(StrEnum):
-    """A value of TRANSLATOR: one deep-translator backend, or `none` (no translation)."""
-
-    GOOGLE = "google"
-    LIBRE = "libre"
-    MYMEMORY = "mymemory"
-    DEEPL = "deepl"
-    NONE = "none"
-
-
-BACKENDS = tuple(backend.value for backend in Backend)
+# The backend names are the values TRANSLATOR accepts, so the settings define them.
+BACKENDS = TRANSLATORS
 SOURCE_LANGUAGE = "en"
 
 
@@ -64,62 +56,71 @@ class UnsupportedLanguage(ValueError):
     """The backend cannot translate into this language; the message names both."""
 
 
-# Other spellings of the same language, in the spelling Google uses.
-_ALIASES = {
-    "zh": "zh-cn",
-    "zh-hans": "zh-cn",
-    "zh-sg": "zh-cn",
-    "zh-hant": "zh-tw",
-    "zh-hk": "zh-tw",
-    "zh-mo": "zh-tw",
-    "he": "iw",
-    "jv": "jw",
-    "nb": "no",
-    "nn": "no",
-    "fil": "tl",
+# ISO codes of languages outside the table that Google (and so `spellings`) knows under an
+# older code: someone setting TRANSLATE_TO=he means Google's `iw`.
+_GOOGLE_SPELLINGS = {"he": "iw", "jv": "jw", "nb": "no", "nn": "no", "fil": "tl"}
+_BACKEND_LISTS: dict[str, Mapping[str, str]] = {
+    Backend.GOOGLE: GOOGLE_LANGUAGES_TO_CODES,
+    Backend.LIBRE: LIBRE_LANGUAGES_TO_CODES,
+    Backend.MYMEMORY: MY_MEMORY_LANGUAGES_TO_CODES,
+    Backend.DEEPL: DEEPL_LANGUAGE_TO_CODE,
 }
-_BACKEND_CODES: dict[str, tuple[str, ...]] = {
-    Backend.GOOGLE: tuple(GOOGLE_LANGUAGES_TO_CODES.values()),
-    Backend.LIBRE: tuple(LIBRE_LANGUAGES_TO_CODES.values()),
-    Backend.MYMEMORY: tuple(MY_MEMORY_LANGUAGES_TO_CODES.values()),
-    Backend.DEEPL: tuple(DEEPL_LANGUAGE_TO_CODE.values()),
-}
-# These two know primary codes only: `zh-cn` (from an alias) means `zh`.
-_PRIMARY_ONLY = (Backend.LIBRE, Backend.DEEPL)
+
+
+def _key(language: str) -> str:
+    return language.strip().replace("_", "-").lower()
+
+
+@cache
+def _codes(backend: str) -> Mapping[str, str]:
+    """The codes `backend` lists, by their lower-case spelling."""
+    return {code.lower(): code for code in _BACKEND_LISTS[backend].values()}
 
 
 def is_source_language(language: str) -> bool:
     """True for English in any spelling (`en`, `en-US`): arXiv abstracts need no translation."""
-    return language.strip().replace("_", "-").lower().split("-")[0] == SOURCE_LANGUAGE
+    return _key(language).split("-")[0] == SOURCE_LANGUAGE
+
+
+def _locale(codes: Mapping[str, str], primary: str) -> str | None:
+    """MyMemory wants a locale: the language's home country (`de` → `de-DE`), else the first."""
+    home = f"{primary}-{primary}"
+    if home in codes:
+        return codes[home]
+    return next((code for code in codes.values() if code.lower().split("-")[0] == primary), None)
 
 
 def backend_language(backend: str, lang: str) -> str:
     """The code `backend` expects for `lang`: `zh-CN` for Google and MyMemory, `zh` for Libre.
 
-    Raises UnsupportedLanguage when the backend does not offer the language (or is unknown).
+    A code the backend lists as it is wins (MyMemory's `pt-BR`: exactly what was asked); then
+    the language table (bot.languages) for its languages in any spelling; then, for the rest,
+    Google's spelling looked up in the backend's own list. A regional code falls back to its
+    language (`de-AT` → `de`). Raises UnsupportedLanguage when the backend does not offer the
+    language (or is unknown).
     """
-    if backend not in _BACKEND_CODES:
+    if backend not in _BACKEND_LISTS:
         raise UnsupportedLanguage(f"{backend!r} is not a translation backend")
-    codes = {code.lower(): code for code in _BACKEND_CODES[backend]}
-    wanted = lang.strip().replace("_", "-").lower()
+    unsupported = UnsupportedLanguage(f"{backend} cannot translate into {lang!r}")
+    codes = _codes(backend)
+    wanted = _key(lang)
     subtags = wanted.split("-")
-    primary = subtags[0]
-    candidates = [wanted, "-".join(subtags[:2]), primary]
-    for candidate in candidates:
-        for spelling in (candidate, _ALIASES.get(candidate, "")):
-            if spelling in codes:
-                return codes[spelling]
-            if spelling and spelling.split("-")[0] in codes and backend in _PRIMARY_ONLY:
-                return codes[spelling.split("-")[0]]
-    if backend == Backend.MYMEMORY:
-        # MyMemory wants a locale: prefer the language's home country (`de` → `de-DE`).
-        home = f"{primary}-{primary}"
-        if home in codes:
-            return codes[home]
-        for code in codes.values():
-            if code.lower().split("-")[0] == primary:
-                return code
-    raise UnsupportedLanguage(f"{backend} cannot translate into {lang!r}")
+    for candidate in dict.fromkeys((wanted, "-".join(subtags[:2]), subtags[0])):
+        if candidate in codes:
+            return codes[candidate]
+        row = languages.find(candidate)
+        if row is not None:
+            code = languages.backend_code(row.code, backend)
+            if code is None:  # the table says the backend lacks it
+                raise unsupported
+            return code
+        google = languages.spellings().get(candidate) or _GOOGLE_SPELLINGS.get(candidate)
+        if google is not None and google.lower() in codes:
+            return codes[google.lower()]
+    locale = _locale(codes, subtags[0]) if backend == Backend.MYMEMORY else None
+    if locale is None:
+        raise unsupported
+    return locale
 
 
 def make_translator(backend: str, target: str, settings: Settings, url: str | None) -> Any:

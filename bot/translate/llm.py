@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 
 import httpx
+from deep_translator.constants import GOOGLE_LANGUAGES_TO_CODES
 
+from bot import languages
 from bot.text import normalize_space
+from bot.translate.backends import Backend, UnsupportedLanguage, backend_language
 
 # An answer longer than this is not "one sentence"; the model ignored the instructions.
 LLM_ANSWER_LIMIT = 400
@@ -19,32 +22,11 @@ LLM_ANSWER_LIMIT = 400
 _THINKING = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _QUOTES = "\"'`“”‘’「」『』"
 
-_LANGUAGE_NAMES = {
-    "zh-cn": "Simplified Chinese",
-    "zh": "Simplified Chinese",
-    "zh-hans": "Simplified Chinese",
-    "zh-tw": "Traditional Chinese",
-    "zh-hant": "Traditional Chinese",
-    "en": "English",
-    "ja": "Japanese",
-    "ko": "Korean",
-    "de": "German",
-    "fr": "French",
-    "es": "Spanish",
-    "it": "Italian",
-    "pt": "Portuguese",
-    "pt-br": "Brazilian Portuguese",
-    "ru": "Russian",
-    "uk": "Ukrainian",
-    "pl": "Polish",
-    "nl": "Dutch",
-    "tr": "Turkish",
-    "ar": "Arabic",
-    "fa": "Persian",
-    "hi": "Hindi",
-    "vi": "Vietnamese",
-    "id": "Indonesian",
-}
+# The table stores Brazilian Portuguese as `pt` (one translation serves both), but a model
+# writing the sentence itself can follow the variant when the setting names it.
+_VARIANTS = {"pt-br": "Brazilian Portuguese"}
+# Languages outside the table by their Google code, e.g. `sw` → Swahili.
+_GOOGLE_NAMES = {code: name.title() for name, code in GOOGLE_LANGUAGES_TO_CODES.items()}
 
 
 class LLMSummaryError(Exception):
@@ -56,9 +38,17 @@ class LLMUnavailable(LLMSummaryError):
 
 
 def language_name(language: str) -> str:
-    """An English name for a language code, which LLMs follow more reliably than the code."""
+    """An English name for a language code, which LLMs follow more reliably than the code.
+
+    The language table's name (bot.languages), else Google's for the languages it lacks.
+    """
     code = language.strip().replace("_", "-").lower()
-    name = _LANGUAGE_NAMES.get(code) or _LANGUAGE_NAMES.get(code.split("-")[0])
+    name = _VARIANTS.get(code) or languages.english_name(code)
+    if name is None:
+        try:
+            name = _GOOGLE_NAMES.get(backend_language(Backend.GOOGLE, code))
+        except UnsupportedLanguage:
+            name = None
     return name or f"the language with code {language}"
 
 
