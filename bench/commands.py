@@ -23,7 +23,7 @@ Figures (a round trip is: the update queued at the fake, then its reply received
   (waited for, bounded), and the p95 of `/help` round trips in other chats (one each, half a
   second apart) sent while it runs.
 
-With QUICK: 10 `/help`s and 20 s of load, an 8-paper digest, 200 chats.
+With QUICK: 10 `/help`s and 12 s of load, an 8-paper digest, 200 chats.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class Size:
 
 
 FULL = Size(helps=20, load_seconds=60.0, digest_papers=22, broadcast_chats=1000)
-QUICK = Size(helps=10, load_seconds=20.0, digest_papers=8, broadcast_chats=200)
+QUICK = Size(helps=10, load_seconds=12.0, digest_papers=8, broadcast_chats=200)
 
 
 def p95(values: list[float]) -> float:
@@ -471,7 +471,7 @@ def run(quick: bool = False) -> list[str]:
     return [
         f"# commands: `python -m bot` against loopback fakes; arXiv answers in "
         f"{ARXIV_SECONDS:.0f} s, the translator in {TRANSLATOR_SECONDS:.0f} s a request; "
-        f"{latency.rounds} rounds of load gave {count} of {size.helps} /help",
+        f"{latency.rounds} round(s) of load gave {count} of {size.helps} /help",
         figure(
             "command_latency_p95_ms",
             loaded_ms,
