@@ -7,7 +7,6 @@ seconds here, and the limits are checked exactly as they would be.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections import defaultdict
 from datetime import date
@@ -127,10 +126,7 @@ async def test_network_errors_and_5xx_are_retried_with_backoff_until_delivered(
         async with limited_bot(api.token, api.base_url, SCALE, read_timeout=0.3) as bot:
             sender = Sender(bot, store, SendLimits().scaled(SCALE))
             sender.start()
-            for _ in range(200):
-                if not outbox.pending_count(store):
-                    break
-                await asyncio.sleep(0.05)
+            await api.wait_for(lambda: not outbox.pending_count(store), timeout=60)
             await sender.stop()
         assert outbox.pending_count(store) == 0
         got = received(api)
