@@ -257,40 +257,70 @@ def help_under_load(
     idle = [inbox.round_trip(IDLE_CHAT, "/help") for _ in range(size.helps)]
     loaded: list[float] = []
     started = time.monotonic()
+    load: Load | None = None
     rounds = 0
-    pending: Callable[[], bool] | None = None
     while len(loaded) < size.helps:
-        if pending is None or not pending():
+        if load is None or not load.running():
             if rounds == len(authors) or time.monotonic() - started > size.load_seconds:
                 break
-            pending = start_load(inbox, arxiv, rounds, len(authors[rounds]))
+            load = Load(inbox, arxiv, rounds, len(authors[rounds]))
+            load.start()
             rounds += 1
         loaded.append(inbox.round_trip(HELP_CHAT, "/help"))
     # What is still running would leak into the next measurement.
-    if pending is not None:
-        inbox.wait(lambda: not pending(), timeout=60, step=0.05)
+    if load is not None:
+        inbox.wait(load.finished, timeout=60, step=0.05)
     return Latency(loaded, idle, rounds)
 
 
-def start_load(inbox: Inbox, arxiv: SlowArxiv, round_: int, papers: int) -> Callable[[], bool]:
-    """Chat A searches (a new query) and chat B asks for its digest; returns whether either is
-    still running. Returns once arXiv has the search request: the load is on."""
-    search_chat, digest_chat = SEARCH_CHATS + round_, LOAD_DIGEST_CHATS + round_
-    query = f"loadtest{round_}"
-    inbox.api.push_message(search_chat, f"/search {query}")
-    inbox.api.push_message(digest_chat, "/digest")
-    if not inbox.wait(lambda: f"all:{query}" in arxiv.started, timeout=120, step=0.005):
-        raise RuntimeError("the bot never sent the search to arXiv")
+@dataclass(frozen=True)
+class Load:
+    """One round of load: chat A searches (a query of its own, so no cache answers it) and
+    chat B asks for its digest (papers of its own, so no translation is cached)."""
 
-    def searching() -> bool:
-        # Done once arXiv answered and the chat got the results (a message, or an edit of
-        # a "searching…" one).
-        if f"all:{query}" not in arxiv.answered:
-            return True
-        inbox.poll()
-        return len(inbox.messages(search_chat)) + len(inbox.edits.get(search_chat, [])) < 1
+    inbox: Inbox
+    arxiv: SlowArxiv
+    round: int
+    papers: int
 
-    return lambda: searching() or len(inbox.papers(digest_chat)) < papers
+    @property
+    def query(self) -> str:
+        return f"loadtest{self.round}"
+
+    @property
+    def search_chat(self) -> int:
+        return SEARCH_CHATS + self.round
+
+    @property
+    def digest_chat(self) -> int:
+        return LOAD_DIGEST_CHATS + self.round
+
+    def start(self) -> None:
+        """Send both commands; return once arXiv has the search request: the load is on."""
+        self.inbox.api.push_message(self.search_chat, f"/search {self.query}")
+        self.inbox.api.push_message(self.digest_chat, "/digest")
+        if not self.inbox.wait(lambda: self._arxiv(self.arxiv.started), 120, step=0.005):
+            raise RuntimeError("the bot never sent the search to arXiv")
+
+    def _arxiv(self, queries: list[str]) -> bool:
+        return any(self.query in query for query in queries)
+
+    def _searched(self) -> bool:
+        # arXiv answered and the chat got the results (a message, or an edit of a
+        # "searching…" one).
+        if not self._arxiv(self.arxiv.answered):
+            return False
+        answers = len(self.inbox.messages(self.search_chat))
+        return answers + len(self.inbox.edits.get(self.search_chat, [])) > 0
+
+    def running(self) -> bool:
+        """A waits on arXiv, or B's papers are still being translated (a digest's papers are
+        sent once all of them are translated)."""
+        return not self._searched() or not self.inbox.papers(self.digest_chat)
+
+    def finished(self) -> bool:
+        """Both answered in full."""
+        return self._searched() and len(self.inbox.papers(self.digest_chat)) >= self.papers
 
 
 @dataclass(frozen=True)
