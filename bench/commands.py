@@ -3,7 +3,7 @@
 `python -m bot` runs as an operator runs it, in its own process (so the fakes' CPU does not
 compete with it for the GIL), polling the loopback fake Bot API; arXiv's API is a local server
 that answers after 5 s, the translator the fake Google endpoint taking 2 s a request, and the
-papers are stored from the real stat feed (tests/fixtures) by `python -m bot fetch` first. The
+papers are stored from the real stat feed (tests/fixtures) first, fetched as the bot fetches. The
 bench's chats are stored paused, so the minute tick pushes nothing into the measurements; they
 still use every command.
 
@@ -28,8 +28,8 @@ With QUICK: 10 `/help`s and 12 s of load, an 8-paper digest, 200 chats.
 
 from __future__ import annotations
 
+import asyncio
 import math
-import os
 import re
 import statistics
 import subprocess
@@ -45,16 +45,18 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bench.report import figure
+from bot.config import Settings
+from bot.ingest import fetch_and_store
 from bot.match import author_matches
 from bot.models import AnnounceType
 from bot.sources.fetch import load_feed_file
 from storage import chats
 from storage.database import open_store
 from tests.fakes.bot_api import FakeBotApi, TelegramLimits
+from tests.fakes.bot_process import ROOT, start_bot
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.translate_server import FakeTranslateServer
 
-ROOT = Path(__file__).parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 FEED = FIXTURES / "rss-stat-2024-03-26.xml"
 SEARCH_ANSWER = (FIXTURES / "api-legacy-au-del_maestro.xml").read_bytes()
@@ -191,9 +193,13 @@ def load_authors(rounds: int) -> list[list[str]]:
     return [g for g in groups if len(g) == PAPERS_PER_LOAD][:rounds]
 
 
-def seed(database: Path, size: Size, load_chats: int) -> None:
-    """The chats the bench uses, paused, and the broadcast's recipients, active."""
+def seed(database: Path, size: Size, load_chats: int, feed_base: str) -> None:
+    """The chats the bench uses, paused, and the broadcast's recipients, active; the papers of
+    the fixture feed, fetched from `feed_base` as the bot fetches."""
     store = open_store(database)
+    report = asyncio.run(fetch_and_store(Settings(arxiv_rss_url=feed_base), store, ["stat"]))
+    if report.status != "ok":
+        raise RuntimeError(f"could not store the fixture feed: {report.status} {report.error}")
     own = [IDLE_CHAT, HELP_CHAT, DIGEST_CHAT, ADMIN]
     own += [SEARCH_CHATS + n for n in range(load_chats)]
     own += [LOAD_DIGEST_CHATS + n for n in range(load_chats)]
@@ -207,21 +213,6 @@ def seed(database: Path, size: Size, load_chats: int) -> None:
         for n in range(1, size.broadcast_chats + 1):
             chats.ensure_chat(store, RECIPIENTS + n, **defaults)
     store.close()
-
-
-def fetch_papers(environment: dict[str, str], database: Path) -> None:
-    """`python -m bot fetch --category stat`: the fixture feed stored, as an operator does it
-    (before the bot starts: the fetch is set-up, not part of any measurement)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "fetch", "--category", "stat"],
-        cwd=database.parent,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"bot fetch failed: {done.stderr.strip()[-500:]}")
 
 
 class Output:
@@ -430,7 +421,7 @@ def measure(size: Size) -> Results:
     ):
         feeds.responder = arxiv
         database = Path(directory) / "bot.sqlite3"
-        seed(database, size, len(authors))
+        seed(database, size, len(authors), feeds.base_url)
         settings = {
             "TRANSLATOR": "google",
             "GOOGLE_TRANSLATE_URL": translator.google_url,
@@ -439,16 +430,7 @@ def measure(size: Size) -> Results:
             "ADMIN_IDS": str(ADMIN),
             "LOG_LEVEL": "WARNING",
         }
-        env = environment(api, database, settings)
-        fetch_papers(env, database)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot"],
-            cwd=database.parent,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        process = start_bot(api, database, **settings)
         output = Output(process)
         inbox = Inbox(api)
         try:
@@ -473,19 +455,6 @@ def measure(size: Size) -> Results:
                 process.kill()
                 process.wait()
     return Results(latency, digest, broadcast)
-
-
-def environment(api: FakeBotApi, database: Path, settings: dict[str, str]) -> dict[str, str]:
-    """The bot's environment: the fakes' addresses and `settings`, nothing from a `.env`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        TELEGRAM_BOT_TOKEN=api.token,
-        TELEGRAM_BASE_URL=api.base_url,
-        DATABASE_PATH=str(database),
-    )
-    env.update(settings)
-    return env
 
 
 def run(quick: bool = False) -> list[str]:
