@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
+from telegram import Update
+from telegram.ext import TypeHandler
 
 from bot.flood import FloodGuard, Verdict
 from storage import chats
@@ -30,17 +31,35 @@ def test_flood_guard_allows_the_limit_warns_once_then_drops_until_the_window_cle
     assert len(guard._seen) <= 10_001
 
 
+def seen_updates(running_bot: RunningBot) -> set[int]:
+    """Ids of the updates the bot has started to handle, recorded before any of its handlers.
+
+    A chat's updates are handled one after another, so once an update is seen here, every
+    earlier update of its chat is finished: the way to know that something did not happen.
+    """
+    seen: set[int] = set()
+
+    async def record(update: Update, context: object) -> None:
+        seen.add(update.update_id)
+
+    running_bot.application.add_handler(TypeHandler(Update, record), group=-2)
+    return seen
+
+
 async def test_a_flooding_chat_gets_one_slow_down_and_others_are_served(
     running_bot: RunningBot,
 ) -> None:
     flooder, other = 601, 602
     limit = running_bot.application.bot_data["services"].flood.limit
+    seen = seen_updates(running_bot)
     for _ in range(limit + 10):
         running_bot.api.push_message(flooder, "/help")
     await running_bot.api.wait_for_messages(limit + 1, flooder)
     running_bot.api.push_message(other, "/help")
     await running_bot.api.wait_for_messages(1, other)
-    await asyncio.sleep(0.3)
+    # One more from the flooder: once the bot is on it, the ten dropped ones are behind it.
+    last = running_bot.api.push_message(flooder, "/help")
+    await running_bot.api.wait_for(lambda: last in seen)
     replies = [m["text"] for m in running_bot.api.sent(flooder)]
     assert len(replies) == limit + 1
     assert sum("Too many requests" in text for text in replies) == 1
@@ -48,12 +67,16 @@ async def test_a_flooding_chat_gets_one_slow_down_and_others_are_served(
 
 
 async def test_edits_and_channel_posts_are_ignored_quietly(running_bot: RunningBot) -> None:
+    seen = seen_updates(running_bot)
     running_bot.api.push_message(603, "/subscribe cs.CV", edited=True)
     running_bot.api.push_message(-100603, "/start", chat_type="channel")
     running_bot.api.push_message(-100603, "/subscribe cs.CV", chat_type="channel", edited=True)
-    running_bot.api.push_message(604, "/help")  # a marker: once this is answered, all were seen
-    await running_bot.api.wait_for_messages(1, 604)
-    await asyncio.sleep(0.3)
+    # Markers, one per chat: once the bot is on them, the edits and posts before are done.
+    markers = [
+        running_bot.api.push_message(603, "/subscribe cs.CV", edited=True),
+        running_bot.api.push_message(-100603, "/help", chat_type="channel"),
+    ]
+    await running_bot.api.wait_for(lambda: all(m in seen for m in markers))
     assert running_bot.api.sent(603) == [] and running_bot.api.sent(-100603) == []
     assert chats.get_chat(running_bot.store, 603) is None
     assert chats.get_chat(running_bot.store, -100603) is None

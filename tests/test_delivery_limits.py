@@ -7,9 +7,9 @@ seconds here, and the limits are checked exactly as they would be.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections import defaultdict
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -18,7 +18,7 @@ from bot.sender import Sender, SendLimits, drain_outbox
 from storage import chats, outbox
 from storage.database import Store, open_store
 from storage.outbox import OutboxMessage
-from tests.fakes.bot_api import FakeBotApi, TelegramLimits, limited_bot
+from tests.fakes.bot_api import FakeBotApi, FakeBotApiProcess, TelegramLimits, limited_bot
 
 SCALE = 0.05
 DAY = date(2026, 11, 20)
@@ -75,27 +75,35 @@ async def test_a_push_inside_telegrams_limits_gets_no_429_and_keeps_every_gap(
 ) -> None:
     private, groups = list(range(1, 61)), [-1, -2, -3]
     queue(store, private + groups, per_chat=4)
-    # Time runs five times faster, not twenty: the drain keeps two messages a second below
-    # Telegram's 30, and at twenty times a millisecond of event-loop jitter would use that up.
+    # Arrival times are measured at the fake, so anything that holds it up for a moment (a busy
+    # machine) delays a few arrivals into the next window, where they count with the ones sent
+    # on time. At the production 28 a second that margin is 2 messages, 14 ms with time
+    # running five times faster: the drain here keeps to 20 a second, a margin of 100 ms, and
+    # a burst (sends not spaced, or catching up after a pause) still breaks the limit.
+    # Telegram is in its own process, as in production: in this one its threads would wait
+    # for the bot's turn at the GIL, bunching arrivals into bursts the drain never sent.
     scale = 0.2
-    with FakeBotApi() as api:
-        api.limits = TelegramLimits(scale=scale)
+    limits = replace(SendLimits(), per_second=20.0).scaled(scale)
+    with FakeBotApiProcess(TelegramLimits(scale=scale)) as api:
         async with limited_bot(api.token, api.base_url, scale) as bot:
-            report = await drain_outbox(bot, store, limits=SendLimits().scaled(scale), budget=60)
-        assert api.rate_limited == 0
-        assert report.sent == 63 * 4 and outbox.pending_count(store) == 0
-        assert_each_once_in_order(api, private + groups, 4)
-        arrivals: dict[int, list[float]] = defaultdict(list)
-        for message in api.sent():
-            arrivals[int(message["chat_id"])].append(message["_at"])
-        for chat_id, times in arrivals.items():
-            gap = 3.0 if chat_id < 0 else 1.0
-            assert min(b - a for a, b in itertools.pairwise(times)) >= gap * scale
-        # Fairness: every chat's first message went out before anyone's third.
-        order = [m["text"] for m in api.sent()]
-        last_first = max(i for i, text in enumerate(order) if text.endswith("message 0"))
-        first_third = min(i for i, text in enumerate(order) if text.endswith("message 2"))
-        assert last_first < first_third
+            report = await drain_outbox(bot, store, limits=limits, budget=60)
+    assert api.rate_limited == 0
+    assert report.sent == 63 * 4 and outbox.pending_count(store) == 0
+    texts: dict[int, list[str]] = defaultdict(list)
+    arrivals: dict[int, list[float]] = defaultdict(list)
+    for chat_id, text, at in api.sent:
+        texts[chat_id].append(text)
+        arrivals[chat_id].append(at)
+    for chat_id in private + groups:
+        assert texts[chat_id] == [f"chat {chat_id} message {n}" for n in range(4)], chat_id
+    for chat_id, times in arrivals.items():
+        gap = 3.0 if chat_id < 0 else 1.0
+        assert min(b - a for a, b in itertools.pairwise(times)) >= gap * scale
+    # Fairness: every chat's first message went out before anyone's third.
+    order = [text for _, text, _ in api.sent]
+    last_first = max(i for i, text in enumerate(order) if text.endswith("message 0"))
+    first_third = min(i for i, text in enumerate(order) if text.endswith("message 2"))
+    assert last_first < first_third
 
 
 async def test_a_429_storm_from_a_stricter_telegram_loses_and_repeats_nothing(
@@ -126,10 +134,7 @@ async def test_network_errors_and_5xx_are_retried_with_backoff_until_delivered(
         async with limited_bot(api.token, api.base_url, SCALE, read_timeout=0.3) as bot:
             sender = Sender(bot, store, SendLimits().scaled(SCALE))
             sender.start()
-            for _ in range(200):
-                if not outbox.pending_count(store):
-                    break
-                await asyncio.sleep(0.05)
+            await api.wait_for(lambda: not outbox.pending_count(store), timeout=60)
             await sender.stop()
         assert outbox.pending_count(store) == 0
         got = received(api)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,9 +104,20 @@ async def test_an_html_page_with_200_is_a_feed_error_not_retried(server: FeedSer
 
 
 async def test_a_slow_server_times_out_then_fails(server: FeedServer) -> None:
-    server.route("/rss/stat", CURRENT)
-    server.delay = 1.0
+    # The server holds every request until the test is over, so only the fetch's own timeout
+    # can end each attempt.
+    released = threading.Event()
+
+    def hold(path: str) -> tuple[int, dict[str, str], bytes]:
+        released.wait(timeout=60)
+        return 200, {}, CURRENT
+
+    server.responder = hold
     sleeps = Sleeps()
-    with pytest.raises(FetchError, match="timed out"):
-        await fetch_feed(server.base_url, ["stat"], timeout=0.2, retries=1, sleep=sleeps)
+    try:
+        with pytest.raises(FetchError, match="timed out"):
+            await fetch_feed(server.base_url, ["stat"], timeout=0.2, retries=1, sleep=sleeps)
+        assert server.count() == 2  # the first attempt and one retry, neither answered
+    finally:
+        released.set()
     assert len(sleeps) == 1
