@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from bot.config import Settings
 from bot.sender import Sender, SendLimits
@@ -15,6 +16,11 @@ from bot.sources.search import ArxivSearch
 from storage.database import Store, open_store
 from tests.fakes.bot_api import FakeBotApi
 from tests.fakes.feed_server import FeedServer
+
+# Hypothesis's default deadline (200 ms an example) is a wall-clock bound: on a machine with
+# both cores busy it fails tests that are right. Slowness is measured in `make bench` instead.
+hypothesis_settings.register_profile("no-deadline", deadline=None)
+hypothesis_settings.load_profile("no-deadline")
 
 
 @pytest.fixture

@@ -103,8 +103,17 @@ async def test_a_blocked_user_does_not_break_the_bot(
 ) -> None:
     running_bot.api.blocked.add(21)
     running_bot.api.push_message(21, "/help")
-    await ask(running_bot, "/help", chat_id=22)  # the bot still answers others
-    assert running_bot.api.sent(21) == []
+    # The reply was tried, refused with 403, and the chat marked inactive (its data kept)...
+    await running_bot.api.wait_for(
+        lambda: (chat := chats.get_chat(running_bot.store, 21)) is not None and not chat.active
+    )
+    assert any(
+        name == "sendMessage" and str(params.get("chat_id")) == "21"
+        for name, params in running_bot.api.calls
+    )
+    # ...and the bot still answers others, without a traceback.
+    await ask(running_bot, "/help", chat_id=22)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 async def test_the_token_never_reaches_the_logs(
