@@ -11,10 +11,12 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
 
 from bot.i18n import t
 from bot.match_index import AnnouncementIndex
-from bot.models import Digest, PaperText
+from bot.models import Digest, Paper, PaperText
 from bot.notices import (
     AnnouncementState,
     Notice,
@@ -147,6 +149,14 @@ async def _queue_digests(
     return len(due)
 
 
+@lru_cache(maxsize=8192)
+def _stored_buttons(paper: Paper) -> dict[str, Any]:
+    """A paper's buttons as the outbox stores them (JSON): the same for every chat that gets
+    the paper, so built once per paper, not once per chat (0.15 ms each, 100,000 chats).
+    Callers only serialise the result; it must not be changed."""
+    return paper_buttons(paper).to_dict()
+
+
 def digest_messages(
     digest: Digest,
     texts: dict[str, PaperText],
@@ -183,7 +193,7 @@ def digest_messages(
                 render_entry(entry, texts[paper.arxiv_id], language, first + offset),
                 arxiv_id=paper.arxiv_id,
                 version=paper.version,
-                reply_markup=paper_buttons(paper).to_dict(),
+                reply_markup=_stored_buttons(paper),
                 announced=announced,
                 kind=kind,
                 priority=priority,
