@@ -296,6 +296,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "saved_on": {"en": "⭐ Saved (/saved)", "zh": "⭐ 已收藏（/saved）"},
     "saved_off": {"en": "Removed from saved", "zh": "已取消收藏"},
     "feedback_thanks": {"en": "Thanks, noted.", "zh": "收到，谢谢反馈。"},
+    "feedback_undone": {"en": "Vote taken back.", "zh": "已撤销反馈。"},
+    "saved_page": {"en": " · page {page}/{pages}", "zh": " · 第 {page}/{pages} 页"},
+    "saved_hint": {
+        "en": "✖ N removes paper N from the list.",
+        "zh": "点 ✖ N 可从列表中移除第 N 篇。",
+    },
+    "saved_already_removed": {
+        "en": "That paper was no longer saved.",
+        "zh": "该论文已不在收藏中。",
+    },
     "status_title": {"en": "<b>Status</b>", "zh": "<b>状态</b>"},
     "status_never_fetched": {"en": "No fetch yet.", "zh": "尚未抓取。"},
     "status_last_fetch": {

@@ -2,7 +2,7 @@
 
 Callback data carries a short key for the query (storage.searches), never the query itself:
 `sp:KEY:PAGE` pages, `sd:KEY:PAGE:N` shows result N's abstract, `sk:KEY` follows the query as
-a keyword. ⭐ reuses the paper buttons' `save:ID`.
+a keyword. ☆/⭐ reuses the paper buttons' `save:ID` (bot.render.buttons).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from bot.flood import SEARCH_LIMIT, Verdict
 from bot.i18n import t
 from bot.match import parse_keywords
 from bot.models import SubscriptionKind
+from bot.render.buttons import save_label
 from bot.render.latex import latex_to_text
 from bot.render.telegram import authors_line, echo, escape, telegram_length
 from bot.sources.search import SearchError, SearchHit, SearchPage, SearchQuery, parse_query
@@ -32,7 +33,7 @@ from handlers.common import (
     show_typing,
 )
 from handlers.subscriptions import refusal
-from storage import papers, searches
+from storage import papers, saved, searches
 from storage.chats import Chat, Subscription
 
 # Pages past this are not offered by arXiv's API in practice; a bigger number is forged.
@@ -58,10 +59,24 @@ async def _titles(context: Context, chat: Chat, hits: tuple[SearchHit, ...]) -> 
     return {title: translated.get(title) or title for title in titles}
 
 
+def _saved_ids(context: Context, chat: Chat, page: SearchPage) -> frozenset[str]:
+    """The results on this page the chat has saved (their stars are filled)."""
+    store = services(context).store
+    return frozenset(
+        hit.paper.arxiv_id
+        for hit in page.hits
+        if saved.is_saved(store, chat.chat_id, hit.paper.arxiv_id)
+    )
+
+
 def results_view(
-    page: SearchPage, key: str, titles: dict[str, str], lang: str
+    page: SearchPage,
+    key: str,
+    titles: dict[str, str],
+    lang: str,
+    saved_ids: frozenset[str] = frozenset(),
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The results message and its buttons."""
+    """The results message and its buttons; ⭐ on the results in `saved_ids`, ☆ on the rest."""
     lines = [t("search_title", lang, query=echo(page.query.text, 200), page=page.page + 1)]
     rows: list[list[InlineKeyboardButton]] = []
     for number, hit in enumerate(page.hits, page.page * 5 + 1):
@@ -83,7 +98,10 @@ def results_view(
         rows.append(
             [
                 InlineKeyboardButton(f"ℹ️ {number}", callback_data=f"sd:{key}:{page.page}:{index}"),
-                InlineKeyboardButton(f"⭐ {number}", callback_data=f"save:{paper.arxiv_id}"),
+                InlineKeyboardButton(
+                    save_label(paper.arxiv_id in saved_ids, f" {number}"),
+                    callback_data=f"save:{paper.arxiv_id}",
+                ),
             ]
         )
     nav = []
@@ -145,7 +163,9 @@ async def search(update: Update, context: Context) -> None:
     if found is None:
         return
     page, key = found
-    message, keyboard = results_view(page, key, await _titles(context, chat, page.hits), lang)
+    message, keyboard = results_view(
+        page, key, await _titles(context, chat, page.hits), lang, _saved_ids(context, chat, page)
+    )
     await reply(update, context, message, reply_markup=keyboard)
 
 
@@ -214,7 +234,13 @@ async def search_button(update: Update, context: Context) -> None:
         return
     page, key = found
     if press.action == "sp":
-        message, keyboard = results_view(page, key, await _titles(context, chat, page.hits), lang)
+        message, keyboard = results_view(
+            page,
+            key,
+            await _titles(context, chat, page.hits),
+            lang,
+            _saved_ids(context, chat, page),
+        )
         await edit(update, context, message, reply_markup=keyboard)
     elif press.index < len(page.hits):
         await _details(update, context, chat, page.hits[press.index])
