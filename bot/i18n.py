@@ -296,6 +296,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "saved_on": {"en": "⭐ Saved (/saved)", "zh": "⭐ 已收藏（/saved）"},
     "saved_off": {"en": "Removed from saved", "zh": "已取消收藏"},
     "feedback_thanks": {"en": "Thanks, noted.", "zh": "收到，谢谢反馈。"},
+    "feedback_undone": {"en": "Vote taken back.", "zh": "已撤销反馈。"},
+    "saved_page": {"en": " · page {page}/{pages}", "zh": " · 第 {page}/{pages} 页"},
+    "saved_hint": {
+        "en": "✖ N removes paper N from the list.",
+        "zh": "点 ✖ N 可从列表中移除第 N 篇。",
+    },
+    "saved_already_removed": {
+        "en": "That paper was no longer saved.",
+        "zh": "该论文已不在收藏中。",
+    },
     "status_title": {"en": "<b>Status</b>", "zh": "<b>状态</b>"},
     "status_never_fetched": {"en": "No fetch yet.", "zh": "尚未抓取。"},
     "status_last_fetch": {
@@ -357,7 +367,32 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This query cannot be followed as a keyword.",
         "zh": "该查询无法作为关键词关注。",
     },
-    "search_followed": {"en": "➕ Following “{keyword}”", "zh": "➕ 已关注“{keyword}”"},
+    "search_followed": {"en": "➕ Following {items}", "zh": "➕ 已关注 {items}"},
+    "search_follow_author": {"en": "author {name}", "zh": "作者 {name}"},
+    "search_follow_negation": {
+        "en": "A subscription cannot say “without” (ANDNOT, AND NOT, -word): follow the "
+        "wanted words with /keyword and exclude the others with /keyword -word.",
+        "zh": "订阅无法表达“排除”（ANDNOT、AND NOT、-词）：请用 /keyword 关注想要的词，"
+        "并用 /keyword -词 排除其他词。",
+    },
+    "search_follow_field": {
+        "en": "The digest cannot match {field} (only au:, ti:, abs:, all: and cat: can be "
+        "followed): nothing was added.",
+        "zh": "每日摘要无法按 {field} 匹配（只有 au:、ti:、abs:、all: 和 cat: 可以关注），"
+        "未添加任何订阅。",
+    },
+    "search_follow_category": {
+        "en": "{code} is not an arXiv category: nothing was added.",
+        "zh": "{code} 不是 arXiv 分类，未添加任何订阅。",
+    },
+    "search_bad_sort": {
+        "en": "❓ <code>sort:{value}</code> is not a sort order. Use <code>sort:date</code> "
+        "(newest first; also new, newest), <code>sort:updated</code> or "
+        "<code>sort:relevance</code> (the default).",
+        "zh": "❓ <code>sort:{value}</code> 不是有效的排序方式。可用 <code>sort:date</code>"
+        "（最新优先，也可写 new、newest）、<code>sort:updated</code> 或 "
+        "<code>sort:relevance</code>（默认）。",
+    },
     "list_hint": {
         "en": "Tap a button to remove it.",
         "zh": "点击按钮即可删除。",

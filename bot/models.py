@@ -168,8 +168,9 @@ class Digest:
 class PaperText:
     """What a reader sees of a paper in the digest language.
 
-    `translated` is False when the translation failed and the fields hold the original text;
-    renderers then add a short "translation unavailable" note.
+    `translated` is False when the fields hold the original text. That is a failure, noted
+    "translation unavailable" by the renderers, unless `passthrough` says no translation was
+    wanted (an English digest, or TRANSLATOR=none): then the original is simply the text.
     """
 
     title: str
@@ -178,3 +179,9 @@ class PaperText:
     language: str
     translated: bool = True
     summary_original: str = field(default="")
+    passthrough: bool = False
+
+    @property
+    def translation_failed(self) -> bool:
+        """True when a wanted translation failed: the reader is told the original is shown."""
+        return not self.translated and not self.passthrough

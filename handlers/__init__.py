@@ -53,5 +53,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg,unused-
     application.add_handler(CallbackQueryHandler(settings.settings_button, pattern=r"^set:"))
     application.add_handler(CallbackQueryHandler(search.search_button, pattern=r"^s[pdk]:"))
     application.add_handler(CallbackQueryHandler(digest.paper_button, pattern=r"^(save|fb):"))
+    application.add_handler(CallbackQueryHandler(digest.saved_button, pattern=r"^sv:"))
     application.add_handler(CallbackQueryHandler(admin.broadcast_button, pattern=r"^bc:"))
     application.add_handler(MessageHandler(filters.COMMAND, start.unknown_command))

@@ -1,24 +1,42 @@
-"""/digest, /export, /saved, /status and the buttons under each paper (⭐ save, 👍/👎)."""
+"""/digest, /export, /saved, /status and the buttons under each paper (⭐ save, 👍/👎).
+
+Callback data: `save:ID` (⭐ toggles), `fb:1:ID` / `fb:-1:ID` (👍/👎, again to take back),
+`sv:p:PAGE` (a /saved page), `sv:r:PAGE:ID` (remove ID from the saved, show PAGE again).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import io
 import logging
+import math
+from dataclasses import dataclass
 
-from telegram import InputFile, Update
+from telegram import InlineKeyboardMarkup, InputFile, Message, Update
+from telegram.error import BadRequest
 
 from bot.digest import ChatDigest, chat_digest, followed_categories, match_chat
 from bot.i18n import t
 from bot.ingest import fetch_and_store
 from bot.models import ReasonKind
 from bot.push import digest_messages
+from bot.render.buttons import paper_buttons, saved_page_buttons, with_paper_state
 from bot.render.markdown import render_markdown
 from bot.render.telegram import escape
 from bot.sources.ids import InvalidArxivId, parse_arxiv_id
-from handlers.common import Context, command_args, register_chat, reply, services, show_typing
+from bot.text import cut_text
+from handlers.common import (
+    Context,
+    command_args,
+    edit,
+    register_chat,
+    reply,
+    services,
+    show_typing,
+)
 from storage import chats, deliveries, fetchlog, outbox, papers, saved
 from storage.chats import Chat
+from storage.database import Store
 from storage.fetchlog import FetchStatus
 from storage.outbox import Kind
 
@@ -126,49 +144,173 @@ async def export(update: Update, context: Context) -> None:
     )
 
 
+SAVED_PER_PAGE = 10
+# Pages past this cannot exist (storage.saved.MAX_SAVED papers at most); a bigger one is forged.
+SAVED_LAST_PAGE = saved.MAX_SAVED // SAVED_PER_PAGE
+REMOVE_LABEL = "✖"
+
+
+def _saved_page(store: Store, chat: Chat, page: int) -> tuple[str, InlineKeyboardMarkup] | None:
+    """Page `page` of the chat's saved papers (the last one when it no longer reaches that far)
+    with its remove and ◀ ▶ buttons; None when nothing is saved."""
+    lang = chat.ui_language
+    total = saved.saved_count(store, chat.chat_id)
+    if not total:
+        return None
+    pages = math.ceil(total / SAVED_PER_PAGE)
+    page = min(page, pages - 1)
+    first = page * SAVED_PER_PAGE
+    items = saved.saved_papers(store, chat.chat_id, limit=SAVED_PER_PAGE, offset=first)
+    title = t("saved_title", lang, count=total)
+    if pages > 1:
+        title += t("saved_page", lang, page=page + 1, pages=pages)
+    lines = [title]
+    for number, item in enumerate(items, first + 1):
+        lines.append(
+            f'{number}. <a href="https://arxiv.org/abs/{escape(item.arxiv_id)}">'
+            f"{escape(cut_text(item.title, 200))}</a> <code>{escape(item.arxiv_id)}</code>"
+        )
+    lines.append(f"<i>{t('saved_hint', lang)}</i>")
+    buttons = saved_page_buttons(
+        [item.arxiv_id for item in items], first + 1, page, pages, REMOVE_LABEL
+    )
+    return "\n".join(lines), buttons
+
+
 async def saved_list(update: Update, context: Context) -> None:
-    """`/saved`: the papers this chat saved with ⭐, newest first."""
+    """`/saved`: the papers this chat saved with ⭐, newest first, ten a page, each with a
+    button that removes it."""
     chat = register_chat(update, context)
-    items = saved.saved_papers(services(context).store, chat.chat_id, limit=50)
-    if not items:
+    shown = _saved_page(services(context).store, chat, 0)
+    if shown is None:
         await reply(update, context, t("saved_empty", chat.ui_language))
         return
-    lines = [t("saved_title", chat.ui_language, count=len(items))]
-    for item in items:
-        lines.append(
-            f'• <a href="https://arxiv.org/abs/{escape(item.arxiv_id)}">{escape(item.title)}</a>'
-            f" <code>{escape(item.arxiv_id)}</code>"
-        )
-    text = "\n".join(lines)
-    while len(text) > 4000:
-        lines.pop()
-        text = "\n".join(lines)
-    await reply(update, context, text)
+    text, buttons = shown
+    await reply(update, context, text, reply_markup=buttons)
 
 
-async def paper_button(update: Update, context: Context) -> None:
-    """⭐ toggles a saved paper; 👍/👎 are remembered. Forged ids are answered and ignored."""
+@dataclass(frozen=True)
+class SavedPress:
+    """A button under a /saved page: `remove` names the paper to unsave (None: only turn to
+    `page`)."""
+
+    page: int
+    remove: str | None = None
+
+
+def parse_saved_press(data: str) -> SavedPress | None:
+    """The /saved button behind callback data, or None for data the bot never sent."""
+    match data.split(":", 3):
+        case ["sv", "p", page] if page.isascii() and page.isdecimal():
+            number = int(page)
+            return SavedPress(number) if number <= SAVED_LAST_PAGE else None
+        case ["sv", "r", page, raw_id] if page.isascii() and page.isdecimal():
+            try:
+                arxiv_id, _ = parse_arxiv_id(raw_id)
+            except InvalidArxivId:
+                return None
+            number = int(page)
+            return SavedPress(number, arxiv_id) if number <= SAVED_LAST_PAGE else None
+    return None
+
+
+async def saved_button(update: Update, context: Context) -> None:
+    """◀ ▶ and ✖ under a /saved page: the page is edited in place."""
     query = update.callback_query
-    assert query is not None and query.data is not None
+    assert query is not None
     chat = register_chat(update, context)
     lang = chat.ui_language
     store = services(context).store
-    parts = query.data.split(":")
+    press = parse_saved_press(query.data or "")
+    if press is None:
+        await query.answer()  # forged or truncated
+        return
+    if press.remove is None:
+        await query.answer()
+    elif saved.remove_saved(store, chat.chat_id, press.remove):
+        await query.answer(t("saved_off", lang))
+    else:
+        await query.answer(t("saved_already_removed", lang))
+    shown = _saved_page(store, chat, press.page)
+    if shown is None:
+        await edit(update, context, t("saved_empty", lang))
+        return
+    text, buttons = shown
+    await edit(update, context, text, reply_markup=buttons)
+
+
+@dataclass(frozen=True)
+class PaperPress:
+    """A button under a paper: ⭐ (`vote` None) or 👍/👎 (`vote` 1 or -1)."""
+
+    arxiv_id: str
+    vote: int | None = None
+
+
+def parse_paper_press(data: str) -> PaperPress | None:
+    """`save:ID`, `fb:1:ID` or `fb:-1:ID` (as sent since the first release), else None."""
+    match data.split(":", 2):
+        case ["save", raw_id]:
+            vote = None
+        case ["fb", ("1" | "-1") as value, raw_id]:
+            vote = int(value)
+        case _:
+            return None
     try:
-        arxiv_id, _ = parse_arxiv_id(parts[-1])
+        arxiv_id, _ = parse_arxiv_id(raw_id)
     except InvalidArxivId:
+        return None
+    return PaperPress(arxiv_id, vote)
+
+
+async def _show_paper_state(
+    update: Update, store: Store, arxiv_id: str, *, now_saved: bool, vote: int | None
+) -> None:
+    """Redraw the pressed message's buttons to show the paper's state; the rest unchanged."""
+    query = update.callback_query
+    assert query is not None
+    message = query.message
+    markup = message.reply_markup if isinstance(message, Message) else None
+    if markup is None:
+        # Telegram sends the message's keyboard with the press; without it, the paper's own.
+        paper = papers.paper_by_id(store, arxiv_id)
+        if paper is None:
+            return
+        markup = paper_buttons(paper)
+    new = with_paper_state(markup, arxiv_id, saved=now_saved, vote=vote)
+    if new.to_dict() == markup.to_dict():
+        return  # an old ⭐ that is now saved looks the same: editing would be refused
+    try:
+        await query.edit_message_reply_markup(new)
+    except BadRequest as exc:
+        # Deleted, too old to edit, or already showing this: the answer said what happened.
+        log.debug("buttons of a pressed message not redrawn: %s", exc.message)
+
+
+async def paper_button(update: Update, context: Context) -> None:
+    """⭐ toggles a saved paper; 👍/👎 vote, the same again takes the vote back. The buttons
+    on the message show the new state. Forged ids are answered and ignored."""
+    query = update.callback_query
+    assert query is not None
+    chat = register_chat(update, context)
+    lang = chat.ui_language
+    store = services(context).store
+    press = parse_paper_press(query.data or "")
+    if press is None:
         await query.answer()
         return
-    if parts[0] == "save":
+    arxiv_id = press.arxiv_id
+    if press.vote is None:
         paper = papers.paper_by_id(store, arxiv_id)
         title = paper.title if paper is not None else arxiv_id
         now_saved = saved.toggle_saved(store, chat.chat_id, arxiv_id, title)
+        vote = saved.feedback_on(store, chat.chat_id, arxiv_id)
         await query.answer(t("saved_on" if now_saved else "saved_off", lang))
-    elif parts[0] == "fb" and parts[1] in ("1", "-1"):
-        saved.record_feedback(store, chat.chat_id, arxiv_id, int(parts[1]))
-        await query.answer(t("feedback_thanks", lang))
     else:
-        await query.answer()
+        vote = saved.toggle_feedback(store, chat.chat_id, arxiv_id, press.vote)
+        now_saved = saved.is_saved(store, chat.chat_id, arxiv_id)
+        await query.answer(t("feedback_thanks" if vote is not None else "feedback_undone", lang))
+    await _show_paper_state(update, store, arxiv_id, now_saved=now_saved, vote=vote)
 
 
 async def status(update: Update, context: Context) -> None:

@@ -1,8 +1,9 @@
 """/search QUERY: arXiv results five at a time, translated titles, buttons to page and act.
 
 Callback data carries a short key for the query (storage.searches), never the query itself:
-`sp:KEY:PAGE` pages, `sd:KEY:PAGE:N` shows result N's abstract, `sk:KEY` follows the query as
-a keyword. ⭐ reuses the paper buttons' `save:ID`.
+`sp:KEY:PAGE` pages, `sd:KEY:PAGE:N` shows result N's abstract, `sk:KEY` follows what the
+query means (authors, keywords, a category). ☆/⭐ reuses the paper buttons' `save:ID`
+(bot.render.buttons).
 """
 
 from __future__ import annotations
@@ -14,11 +15,20 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.flood import SEARCH_LIMIT, Verdict
 from bot.i18n import t
-from bot.match import parse_keywords
 from bot.models import SubscriptionKind
+from bot.render.buttons import save_label
 from bot.render.latex import latex_to_text
 from bot.render.telegram import authors_line, echo, escape, telegram_length
-from bot.sources.search import SearchError, SearchHit, SearchPage, SearchQuery, parse_query
+from bot.sources.search import (
+    FollowPlan,
+    FollowRefusal,
+    SearchError,
+    SearchHit,
+    SearchPage,
+    SearchQuery,
+    follow_plan,
+    parse_query,
+)
 from bot.subscriptions import add
 from bot.text import cut_text
 from handlers.common import (
@@ -32,7 +42,7 @@ from handlers.common import (
     show_typing,
 )
 from handlers.subscriptions import refusal
-from storage import papers, searches
+from storage import papers, saved, searches
 from storage.chats import Chat, Subscription
 
 # Pages past this are not offered by arXiv's API in practice; a bigger number is forged.
@@ -58,10 +68,24 @@ async def _titles(context: Context, chat: Chat, hits: tuple[SearchHit, ...]) -> 
     return {title: translated.get(title) or title for title in titles}
 
 
+def _saved_ids(context: Context, chat: Chat, page: SearchPage) -> frozenset[str]:
+    """The results on this page the chat has saved (their stars are filled)."""
+    store = services(context).store
+    return frozenset(
+        hit.paper.arxiv_id
+        for hit in page.hits
+        if saved.is_saved(store, chat.chat_id, hit.paper.arxiv_id)
+    )
+
+
 def results_view(
-    page: SearchPage, key: str, titles: dict[str, str], lang: str
+    page: SearchPage,
+    key: str,
+    titles: dict[str, str],
+    lang: str,
+    saved_ids: frozenset[str] = frozenset(),
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The results message and its buttons."""
+    """The results message and its buttons; ⭐ on the results in `saved_ids`, ☆ on the rest."""
     lines = [t("search_title", lang, query=echo(page.query.text, 200), page=page.page + 1)]
     rows: list[list[InlineKeyboardButton]] = []
     for number, hit in enumerate(page.hits, page.page * 5 + 1):
@@ -83,7 +107,10 @@ def results_view(
         rows.append(
             [
                 InlineKeyboardButton(f"ℹ️ {number}", callback_data=f"sd:{key}:{page.page}:{index}"),
-                InlineKeyboardButton(f"⭐ {number}", callback_data=f"save:{paper.arxiv_id}"),
+                InlineKeyboardButton(
+                    save_label(paper.arxiv_id in saved_ids, f" {number}"),
+                    callback_data=f"save:{paper.arxiv_id}",
+                ),
             ]
         )
     nav = []
@@ -134,8 +161,11 @@ async def search(update: Update, context: Context) -> None:
         return
     try:
         query = parse_query(text)
-    except SearchError:
-        await reply(update, context, t("search_usage", lang))
+    except SearchError as exc:
+        if exc.kind == "bad-sort":
+            await reply(update, context, t("search_bad_sort", lang, value=echo(str(exc), 30)))
+        else:
+            await reply(update, context, t("search_usage", lang))
         return
     wait = _quota_wait(context, chat, query, 0)
     if wait:
@@ -145,7 +175,9 @@ async def search(update: Update, context: Context) -> None:
     if found is None:
         return
     page, key = found
-    message, keyboard = results_view(page, key, await _titles(context, chat, page.hits), lang)
+    message, keyboard = results_view(
+        page, key, await _titles(context, chat, page.hits), lang, _saved_ids(context, chat, page)
+    )
     await reply(update, context, message, reply_markup=keyboard)
 
 
@@ -214,33 +246,61 @@ async def search_button(update: Update, context: Context) -> None:
         return
     page, key = found
     if press.action == "sp":
-        message, keyboard = results_view(page, key, await _titles(context, chat, page.hits), lang)
+        message, keyboard = results_view(
+            page,
+            key,
+            await _titles(context, chat, page.hits),
+            lang,
+            _saved_ids(context, chat, page),
+        )
         await edit(update, context, message, reply_markup=keyboard)
     elif press.index < len(page.hits):
         await _details(update, context, chat, page.hits[press.index])
 
 
+def _followed(items: list[Subscription], lang: str) -> str:
+    """The toast after ➕: what is followed now, in the reader's words."""
+    shown = []
+    for item in items:
+        if item.kind is SubscriptionKind.AUTHOR:
+            shown.append(t("search_follow_author", lang, name=item.value))
+        elif item.kind is SubscriptionKind.CATEGORY:
+            shown.append(item.value)
+        else:
+            shown.append(f"“{item.value}”")
+    return t("search_followed", lang, items=", ".join(shown))
+
+
+def _cannot_follow(plan: FollowPlan, lang: str) -> str:
+    """Why ➕ added nothing (an alert, so plain text)."""
+    if plan.refusal is FollowRefusal.NEGATION:
+        return t("search_follow_negation", lang)
+    if plan.refusal is FollowRefusal.FIELD:
+        return t("search_follow_field", lang, field=cut_text(plan.detail, 30))
+    if plan.refusal is FollowRefusal.CATEGORY:
+        return t("search_follow_category", lang, code=cut_text(plan.detail, 30))
+    return t("search_cannot_follow", lang)
+
+
 async def _follow(update: Update, context: Context, chat: Chat, text: str) -> None:
-    """➕: follow the search's words as a keyword, under the same rules as /keyword."""
+    """➕: follow what the search means (authors, keywords, a category; bot.sources.search.
+    follow_plan), under the same rules as the commands, or say why it cannot be followed."""
     query = update.callback_query
     assert query is not None
     lang = chat.ui_language
     if not await may_change_settings(update, context, chat):
         return
-    includes, _ = parse_keywords(text if '"' in text else f'"{text}"')
-    if not includes:
-        await query.answer(t("search_cannot_follow", lang), show_alert=True)
+    plan = follow_plan(text)
+    if plan.refusal is not None:
+        await query.answer(_cannot_follow(plan, lang)[:200], show_alert=True)
         return
-    result = add(
-        services(context).store,
-        chat.chat_id,
-        [Subscription(SubscriptionKind.KEYWORD, k.text, k.phrase) for k in includes],
-    )
+    items = [Subscription(kind, value, phrase) for kind, value, phrase in plan.items]
+    result = add(services(context).store, chat.chat_id, items)
     refused = refusal(result, lang)
     if refused:
         await query.answer(refused, show_alert=True)
         return
-    await query.answer(t("search_followed", lang, keyword=includes[0].text)[:190])
+    await query.answer(cut_text(_followed(items, lang), 190))
 
 
 async def _details(update: Update, context: Context, chat: Chat, hit: SearchHit) -> None:

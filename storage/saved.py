@@ -34,14 +34,40 @@ def toggle_saved(store: Store, chat_id: int, arxiv_id: str, title: str) -> bool:
         return True
 
 
-def saved_papers(store: Store, chat_id: int, limit: int = MAX_SAVED) -> list[SavedPaper]:
-    """A chat's saved papers, newest first."""
+def is_saved(store: Store, chat_id: int, arxiv_id: str) -> bool:
+    """Whether the chat has this paper saved (the ⭐ it should see)."""
+    row = store.db.execute(
+        "SELECT 1 FROM saved WHERE chat_id = ? AND arxiv_id = ?", [chat_id, arxiv_id]
+    ).fetchone()
+    return row is not None
+
+
+def remove_saved(store: Store, chat_id: int, arxiv_id: str) -> bool:
+    """Unsave the paper; returns whether it was saved (a second press on a stale page: no)."""
+    with store.lock:
+        return bool(
+            store.db.execute(
+                "DELETE FROM saved WHERE chat_id = ? AND arxiv_id = ?", [chat_id, arxiv_id]
+            ).rowcount
+        )
+
+
+def saved_count(store: Store, chat_id: int) -> int:
+    """How many papers the chat has saved."""
+    row = store.db.execute("SELECT COUNT(*) FROM saved WHERE chat_id = ?", [chat_id]).fetchone()
+    return int(row[0])
+
+
+def saved_papers(
+    store: Store, chat_id: int, limit: int = MAX_SAVED, offset: int = 0
+) -> list[SavedPaper]:
+    """A chat's saved papers, newest first; `offset` skips that many (for pages)."""
     return [
         SavedPaper(row["arxiv_id"], row["title"], row["saved_at"])
         for row in store.db.query(
             "SELECT arxiv_id, title, saved_at FROM saved WHERE chat_id = ?"
-            " ORDER BY saved_at DESC, rowid DESC LIMIT ?",
-            [chat_id, limit],
+            " ORDER BY saved_at DESC, rowid DESC LIMIT ? OFFSET ?",
+            [chat_id, limit, offset],
         )
     ]
 
@@ -57,3 +83,25 @@ def record_feedback(store: Store, chat_id: int, arxiv_id: str, value: int) -> No
             """,
             [chat_id, arxiv_id, value, utc_now()],
         )
+
+
+def feedback_on(store: Store, chat_id: int, arxiv_id: str) -> int | None:
+    """The chat's 👍 (1) or 👎 (-1) on a paper, None when it gave neither."""
+    row = store.db.execute(
+        "SELECT value FROM feedback WHERE chat_id = ? AND arxiv_id = ?", [chat_id, arxiv_id]
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
+def toggle_feedback(store: Store, chat_id: int, arxiv_id: str, value: int) -> int | None:
+    """A press of 👍 (1) or 👎 (-1): the same vote again takes it back, the other one replaces
+    it. Returns the vote now (None: none). One row per chat and paper, as the ranker reads it."""
+    with store.lock, store.db.atomic():
+        removed = store.db.execute(
+            "DELETE FROM feedback WHERE chat_id = ? AND arxiv_id = ? AND value = ?",
+            [chat_id, arxiv_id, value],
+        ).rowcount
+        if removed:
+            return None
+        record_feedback(store, chat_id, arxiv_id, value)
+        return value

@@ -212,3 +212,20 @@ async def test_group_members_cannot_change_settings_with_the_buttons_either(
     await running_bot.api.wait_for(
         lambda: not (chats.get_chat(running_bot.store, group) or chat).include_cross
     )
+
+
+async def test_with_translator_none_each_paper_shows_its_text_once_without_a_note(
+    running_bot: RunningBot,
+) -> None:
+    # The running bot's translator is `none` and the chat's digest language Chinese: no
+    # translation was wanted, so none failed.
+    await subscribe_conformal(running_bot)
+    before = len(running_bot.api.sent(USER))
+    running_bot.api.push_message(USER, "/digest")
+    messages = await running_bot.api.wait_for_messages(before + 3, USER)
+    entries = [m["text"] for m in messages[before + 1 : before + 3]]
+    for text in entries:
+        assert "翻译暂不可用" not in text
+        assert text.count("<blockquote expandable>") == 1
+    assert entries[0].count("Conformal prediction equips machine learning models") == 1
+    assert entries[0].count("Conformal online model aggregation") == 1

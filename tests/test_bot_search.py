@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.subscriptions import MAX_SUBSCRIPTIONS, Subscription, SubscriptionKind
-from storage import chats, saved
+from storage import chats, saved, searches
 from tests.conftest import RunningBot
 from tests.telegram_html import check_telegram_html
 from tests.test_bot_subscriptions import USER, answer_to, ask, message_id_of
@@ -50,7 +50,8 @@ async def test_search_pages_details_save_and_follow(running_bot: RunningBot) -> 
             and len(saved.saved_papers(running_bot.store, USER)) == 1
         )
     )
-    assert chats.subscriptions(running_bot.store, USER)[0].value == "au:del_maestro"
+    [followed] = chats.subscriptions(running_bot.store, USER)
+    assert (followed.kind, followed.value) == (SubscriptionKind.AUTHOR, "del maestro")
 
 
 async def test_search_by_id_and_the_error_replies(running_bot: RunningBot) -> None:
@@ -70,7 +71,8 @@ async def test_search_by_id_and_the_error_replies(running_bot: RunningBot) -> No
 async def test_search_flood_limit_per_chat(running_bot: RunningBot) -> None:
     for n in range(5):
         await ask(running_bot, f"/search zzz{n}", chat_id=77)
-    assert "Try again in" in (await ask(running_bot, "/search zzz9", chat_id=77))["text"]
+    refused = (await ask(running_bot, "/search zzz9", chat_id=77))["text"]
+    assert "Try again in" in refused and "own limit" in refused and "not arXiv" in refused
     # Another chat is not affected.
     assert "No results" in (await ask(running_bot, "/search zzz9", chat_id=78))["text"]
 
@@ -148,7 +150,7 @@ async def test_a_group_member_cannot_follow_a_search_but_an_administrator_can(
         running_bot, running_bot.api.push_callback(group, message_id, follow, **admin)
     )
     assert "Following" in done["text"]
-    assert [s.value for s in chats.subscriptions(running_bot.store, group)] == ["au:del_maestro"]
+    assert [s.value for s in chats.subscriptions(running_bot.store, group)] == ["del maestro"]
 
 
 async def test_following_a_search_at_the_cap_is_refused_clearly(running_bot: RunningBot) -> None:
@@ -164,3 +166,55 @@ async def test_following_a_search_at_the_cap_is_refused_clearly(running_bot: Run
     )
     assert refused.get("show_alert") and "at most 50" in refused["text"]
     assert len(chats.subscriptions(running_bot.store, 83)) == MAX_SUBSCRIPTIONS
+
+
+async def follow(bot: RunningBot, query: str, chat_id: int) -> dict:
+    """Press ➕ under the results of `query` (remembered as the bot remembers a search)."""
+    shown = await ask(bot, "/help", chat_id=chat_id)
+    key = searches.remember_query(bot.store, query)
+    return await answer_to(
+        bot, bot.api.push_callback(chat_id, message_id_of(bot, shown), f"sk:{key}")
+    )
+
+
+async def test_follow_turns_fields_into_authors_keywords_and_categories(
+    running_bot: RunningBot,
+) -> None:
+    answer = await follow(running_bot, "au:lecun ti:energy", 84)
+    assert "author lecun" in answer["text"] and "“energy”" in answer["text"]
+    await follow(running_bot, "au:hinton AND au:bengio", 84)
+    await follow(running_bot, 'cat:cs.CV abs:"anomaly detection"', 84)
+    stored = {(s.kind, s.value, s.phrase) for s in chats.subscriptions(running_bot.store, 84)}
+    assert stored == {
+        (SubscriptionKind.AUTHOR, "lecun", False),
+        (SubscriptionKind.KEYWORD, "energy", False),
+        (SubscriptionKind.AUTHOR, "hinton", False),
+        (SubscriptionKind.AUTHOR, "bengio", False),
+        (SubscriptionKind.CATEGORY, "cs.CV", False),
+        (SubscriptionKind.KEYWORD, "anomaly detection", True),
+    }
+
+
+async def test_follow_says_why_a_query_cannot_be_followed_and_stores_nothing(
+    running_bot: RunningBot,
+) -> None:
+    for query, reason in [
+        ("au:lecun ANDNOT ti:energy", "cannot say “without”"),
+        ("au:lecun AND NOT ti:energy", "cannot say “without”"),
+        ("jr:Nature", "cannot match jr:"),
+        ("cat:cs.CVV", "cs.CVV is not an arXiv category"),
+    ]:
+        answer = await follow(running_bot, query, 85)
+        assert answer.get("show_alert") and reason in answer["text"], (query, answer)
+        assert len(answer["text"]) <= 200
+    assert chats.subscriptions(running_bot.store, 85) == []
+
+
+async def test_an_unknown_sort_lists_the_valid_ones(running_bot: RunningBot) -> None:
+    requests = running_bot.feeds.count()
+    reply = (await ask(running_bot, "/search diffusion sort:bogus", chat_id=86))["text"]
+    assert "sort:bogus" in reply
+    assert all(f"sort:{name}" in reply for name in ("date", "updated", "relevance"))
+    assert running_bot.feeds.count() == requests  # not searched for
+    chinese = await ask(running_bot, "/search x sort:bogus", chat_id=87, language_code="zh")
+    assert "不是有效的排序方式" in chinese["text"]

@@ -6,12 +6,33 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handlers import browser, search
+from bot.models import Paper
+from bot.render.buttons import paper_buttons, saved_page_buttons, with_paper_state
+from handlers import browser, digest, search
 
 data = st.one_of(
     st.text(max_size=64),
     st.tuples(
-        st.sampled_from(["br:", "br:t:", "br:a:", "br:c:", "sp:", "sd:", "sk:"]), st.text()
+        st.sampled_from(
+            [
+                "br:",
+                "br:t:",
+                "br:a:",
+                "br:c:",
+                "sp:",
+                "sd:",
+                "sk:",
+                "save:",
+                "fb:",
+                "fb:1:",
+                "fb:-1:",
+                "sv:",
+                "sv:p:",
+                "sv:r:",
+                "sv:r:0:",
+            ]
+        ),
+        st.text(),
     ).map("".join),
 )
 
@@ -43,3 +64,49 @@ def test_the_data_the_bot_sends_is_understood() -> None:
     assert search.parse_press("sd:abc:3:5") is None
     assert search.parse_press("sp:abc:101") is None
     assert search.parse_press("sk:") is None
+
+
+@given(data)
+def test_paper_and_saved_buttons_parse_anything_without_failing(text: str) -> None:
+    press = digest.parse_paper_press(text)
+    assert press is None or (press.arxiv_id and press.vote in (None, 1, -1))
+    page = digest.parse_saved_press(text)
+    assert page is None or 0 <= page.page <= digest.SAVED_LAST_PAGE
+
+
+new_style = st.tuples(st.integers(15, 99), st.integers(1, 12), st.integers(1, 99999)).map(
+    lambda t: f"{t[0]:02d}{t[1]:02d}.{t[2]:05d}"
+)
+old_style = st.tuples(
+    st.sampled_from(["hep-th", "math", "cond-mat", "astro-ph"]),
+    st.integers(91, 99),
+    st.integers(1, 999),
+).map(lambda t: f"{t[0]}/{t[1]:02d}01{t[2]:03d}")
+
+
+@given(
+    arxiv_id=st.one_of(new_style, old_style),
+    saved=st.booleans(),
+    vote=st.sampled_from([None, 1, -1]),
+    page=st.integers(0, digest.SAVED_LAST_PAGE),
+)
+def test_the_state_buttons_the_bot_sends_fit_and_are_understood(
+    arxiv_id: str, saved: bool, vote: int | None, page: int
+) -> None:
+    paper = Paper(arxiv_id, 1, "A title", "An abstract.", ("A. Author",), ("cs.CV",))
+    markup = with_paper_state(paper_buttons(paper), arxiv_id, saved=saved, vote=vote)
+    assert markup.to_dict() == paper_buttons(paper, saved=saved, vote=vote).to_dict()
+    sent = [b.callback_data for row in markup.inline_keyboard for b in row if b.callback_data]
+    assert [digest.parse_paper_press(str(d)) for d in sent] == [
+        digest.PaperPress(arxiv_id),
+        digest.PaperPress(arxiv_id, 1),
+        digest.PaperPress(arxiv_id, -1),
+    ]
+    pages = saved_page_buttons([arxiv_id], 1, page, digest.SAVED_LAST_PAGE + 1, "✖")
+    for row in pages.inline_keyboard:
+        for button in row:
+            assert isinstance(button.callback_data, str)
+            assert len(button.callback_data.encode()) <= 64
+            press = digest.parse_saved_press(button.callback_data)
+            assert press is not None and press.remove in (None, arxiv_id)
+    assert digest.parse_saved_press(f"sv:r:{page}:{arxiv_id}") == digest.SavedPress(page, arxiv_id)

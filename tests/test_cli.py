@@ -128,6 +128,24 @@ def test_translation_backend_down_still_prints_the_digest_with_originals(tmp_pat
     assert "Conformal online model aggregation" in result.stdout
 
 
+@pytest.mark.parametrize("output", ["text", "markdown"])
+@pytest.mark.parametrize("language", ["zh-CN", "en"])
+def test_no_translation_wanted_prints_each_text_once_without_a_note(
+    tmp_path: Path, output: str, language: str
+) -> None:
+    args = ["digest", "--feed", str(STAT), "--category", "stat.ML", "--keyword", "conformal"]
+    args += ["--translator", "none", "--format", output, "--lang", language]
+    result = run(args, tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "翻译暂不可用" not in out and "translation unavailable" not in out
+    # Both matching papers, each abstract once and each title once in the details.
+    assert out.count("Conformal prediction equips machine learning models") == 1
+    assert out.count("Off-Policy Prediction (OPP), i.e., predicting") == 1
+    details = out[out.index("[^1]:") :] if output == "markdown" else out
+    assert details.count("Conformal online model aggregation") == 1
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

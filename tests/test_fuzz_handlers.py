@@ -190,9 +190,10 @@ def test_any_command_with_any_argument_gets_a_reply_and_breaks_nothing(
 
 PREFIXES = ["unsub:", "unsub:all:", "br:", "br:t:", "br:c:cs:", "br:a:", "set:", "set:z:"]
 PREFIXES += ["sp:", "sd:", "sk:", "save:", "fb:", "fb:1:", "\x00", "unsub\x00", ""]
+PREFIXES += ["fb:-1:", "sv:", "sv:p:", "sv:r:", "sv:r:0:", "sv:r:99999:"]
 # Patterns of the registered button handlers (handlers.register): data matching one must be
 # answered, whatever follows the prefix.
-HANDLED = re.compile(r"^(unsub|br|set|s[pdk]|save|fb):")
+HANDLED = re.compile(r"^(unsub|br|set|s[pdkv]|save|fb):")
 garbage = st.one_of(
     st.text(max_size=70),
     st.binary(max_size=70).map(lambda raw: raw.decode("utf-8", errors="replace")),

@@ -337,3 +337,14 @@ def test_markdown_headings_follow_the_language_and_cells_are_escaped() -> None:
     assert "# Details" in ours
     assert "[A \\| B \\[C\\] title](https://arxiv.org/abs/2403.11083)" in ours
     assert "| one \\| two three |" in ours
+
+
+def test_an_untranslated_text_nobody_wanted_translated_has_no_note() -> None:
+    paper = load_feed_file(FIXTURES / "rss-stat-2024-03-26.xml").papers[0]
+    entry = DigestEntry(paper, (Reason(ReasonKind.CATEGORY, "stat.ML"),))
+    text = PaperText(
+        paper.title, paper.abstract, "A summary.", "zh-CN", translated=False, passthrough=True
+    )
+    message = render_entry(entry, text, "zh-CN", 1)
+    assert labels("zh-CN").translation_unavailable not in message
+    assert message.count("<blockquote expandable>") == 1

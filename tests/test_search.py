@@ -14,8 +14,17 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.sources.search import ArxivSearch, SearchError, parse_query
+from bot.models import SubscriptionKind
+from bot.sources.search import (
+    ArxivSearch,
+    FollowRefusal,
+    SearchError,
+    follow_plan,
+    parse_query,
+)
 from tests.fakes.feed_server import FeedServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -90,6 +99,75 @@ def test_empty_queries_are_bad(typed: str) -> None:
     with pytest.raises(SearchError) as caught:
         parse_query(typed)
     assert caught.value.kind == "bad-query"
+
+
+@pytest.mark.parametrize("typed", ["diffusion sort:bogus", "sort:", "au:lecun SORT:Datum"])
+def test_an_unknown_sort_is_its_own_error_not_a_search_term(typed: str) -> None:
+    with pytest.raises(SearchError) as caught:
+        parse_query(typed)
+    assert caught.value.kind == "bad-sort"
+
+
+AUTHOR_KIND, KEYWORD, CATEGORY = (
+    SubscriptionKind.AUTHOR,
+    SubscriptionKind.KEYWORD,
+    SubscriptionKind.CATEGORY,
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "items"),
+    [
+        ("au:lecun ti:energy", [(AUTHOR_KIND, "lecun", False), (KEYWORD, "energy", False)]),
+        ("au:lecun AND au:bengio", [(AUTHOR_KIND, "lecun", False), (AUTHOR_KIND, "bengio", False)]),
+        ("au:del_maestro", [(AUTHOR_KIND, "del maestro", False)]),
+        ('au:"Yann LeCun"', [(AUTHOR_KIND, "Yann LeCun", False)]),
+        (
+            'ti:"energy based" OR abs:diffusion',
+            [(KEYWORD, "energy based", True), (KEYWORD, "diffusion", False)],
+        ),
+        ("all:transformer", [(KEYWORD, "transformer", False)]),
+        (
+            "cat:cs.CV anomaly detection",
+            [(CATEGORY, "cs.CV", False), (KEYWORD, "anomaly detection", True)],
+        ),
+        ("(ti:a OR ti:b)", [(KEYWORD, "a", False), (KEYWORD, "b", False)]),
+        ("diffusion models", [(KEYWORD, "diffusion models", True)]),
+    ],
+)
+def test_a_search_is_followed_for_what_it_means(
+    query: str, items: list[tuple[SubscriptionKind, str, bool]]
+) -> None:
+    plan = follow_plan(query)
+    assert plan.refusal is None and list(plan.items) == items
+
+
+@pytest.mark.parametrize(
+    ("query", "refusal", "detail"),
+    [
+        ("au:lecun ANDNOT ti:energy", FollowRefusal.NEGATION, ""),
+        ("au:lecun AND NOT ti:energy", FollowRefusal.NEGATION, ""),
+        ("jr:Nature", FollowRefusal.FIELD, "jr:"),
+        ("id:2403.11083", FollowRefusal.FIELD, "id:"),
+        ("au:lecun submittedDate:[2024 TO 2025]", FollowRefusal.FIELD, "submittedDate:"),
+        ("cat:cs.CVV", FollowRefusal.CATEGORY, "cs.CVV"),
+        ("ti:, AND", FollowRefusal.NOTHING, ""),
+    ],
+)
+def test_a_search_no_subscription_can_express_is_refused_with_the_reason(
+    query: str, refusal: FollowRefusal, detail: str
+) -> None:
+    plan = follow_plan(query)
+    assert (plan.items, plan.refusal, plan.detail) == ((), refusal, detail)
+
+
+@given(st.text(max_size=300))
+def test_any_query_is_followed_or_refused_never_with_an_empty_value(text: str) -> None:
+    plan = follow_plan(text)
+    assert bool(plan.items) != (plan.refusal is not None)
+    for kind, value, phrase in plan.items:
+        assert value and value == value.strip()
+        assert phrase == (kind is SubscriptionKind.KEYWORD and " " in value)
 
 
 async def test_field_query_pages_and_cache(api: FeedServer) -> None:

@@ -240,8 +240,8 @@ async def test_passthrough_sends_nothing(
         text = result[paper.arxiv_id]
         assert text.title == " ".join(paper.title.split())
         assert text.summary == text.summary_original != ""
-        # English needs no translation; `none` into Chinese means the original is shown.
-        assert text.translated is (language == "en-US")
+        # English needs none, and `none` wants none: the original is the text, not a failure.
+        assert text.passthrough and not text.translated and not text.translation_failed
 
 
 async def test_empty_and_duplicate_texts_are_not_sent(

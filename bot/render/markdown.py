@@ -65,13 +65,13 @@ def render_markdown(digest: Digest, texts: Mapping[str, PaperText], language: st
         paper = entry.paper
         text = _text(texts, paper, language)
         title = normalize_space(text.title)
-        if not text.translated:
+        if text.translation_failed:
             title = f"{title} {words.translation_unavailable}"
+        lines += [f"[^{index}]: {title}", ""]
+        # The original title under the translated one; an untranslated title is said once.
+        if text.translated:
+            lines += [INDENT + normalize_space(paper.title), ""]
         lines += [
-            f"[^{index}]: {title}",
-            "",
-            INDENT + normalize_space(paper.title),
-            "",
             f"{INDENT}[{paper.abs_url}]({paper.abs_url})",
             "",
             INDENT + normalize_space(text.summary),
@@ -79,7 +79,7 @@ def render_markdown(digest: Digest, texts: Mapping[str, PaperText], language: st
             INDENT,
             "",
         ]
-        if text.translated and text.abstract != paper.abstract:
+        if text.translated and normalize_space(text.abstract) != normalize_space(paper.abstract):
             lines += [INDENT + normalize_space(text.abstract), ""]
         lines += [INDENT + normalize_space(paper.abstract), INDENT]
     # The samples end with an empty line after the last block.

@@ -101,7 +101,8 @@ def _shown(text: PaperText, paper: Paper) -> tuple[str, str, str, bool]:
     title = cut_text(latex_to_text(text.title), TITLE_LIMIT)
     abstract = normalize_space(latex_to_text(text.abstract))
     summary = cut_text(latex_to_text(text.summary), SUMMARY_LIMIT)
-    same = not text.translated or text.abstract == paper.abstract
+    # Compared as shown: an untouched abstract differs from the feed's only in spacing.
+    same = not text.translated or normalize_space(text.abstract) == normalize_space(paper.abstract)
     return title, abstract, summary, same
 
 
@@ -119,7 +120,7 @@ def render_entry(entry: DigestEntry, text: PaperText, language: str, index: int)
     head = [f"<b>{index}. {escape(title or paper.versioned_id)}</b>"]
     if original_title and original_title != title:
         head.append(f"<i>{escape(original_title)}</i>")
-    if not text.translated:
+    if text.translation_failed:
         head.append(f"<i>{escape(words.translation_unavailable)}</i>")
     if paper.authors:
         head.append(f"👥 {escape(cut_text(authors_line(paper.authors), LINE_LIMIT))}")
@@ -249,7 +250,7 @@ def render_text(digest: Digest, texts: Mapping[str, PaperText], language: str) -
         lines.append(f"{index}. {title}")
         if latex_to_text(paper.title) != title:
             lines.append(f"   {latex_to_text(paper.title)}")
-        if not text.translated:
+        if text.translation_failed:
             lines.append(f"   {words.translation_unavailable}")
         lines.append(f"   {words.authors}: {authors_line(paper.authors)}")
         tags = _tags(paper, words)

@@ -17,12 +17,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 import arxiv
 import requests
 
-from bot.models import Paper
+from bot.models import Paper, SubscriptionKind
 from bot.sources.ids import find_arxiv_id, parse_arxiv_id
+from bot.sources.taxonomy import get_taxonomy
 from bot.text import normalize_space
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,9 @@ MIN_INTERVAL = 3.0
 _FIELD = re.compile(r"\b(?:ti|au|abs|co|jr|cat|rn|all|id):", re.IGNORECASE)
 _BOOLEAN = re.compile(r"\b(?:AND|OR|ANDNOT)\b")
 _SORT = re.compile(r"(?:^|\s)sort:(date|new|newest|relevance|updated)\b", re.IGNORECASE)
+# Any `sort:` left after the valid ones were taken out is a value we do not know.
+_ANY_SORT = re.compile(r"(?:^|\s)sort:(\S*)", re.IGNORECASE)
+SORT_VALUES = ("date", "updated", "relevance")
 _SORTS = {
     "date": arxiv.SortCriterion.SubmittedDate,
     "new": arxiv.SortCriterion.SubmittedDate,
@@ -42,7 +47,8 @@ _SORTS = {
 
 
 class SearchError(Exception):
-    """A search that could not be answered; `kind` is `bad-query` or `unavailable`."""
+    """A search that could not be answered; `kind` is `bad-query`, `bad-sort` (the message is
+    the unknown value) or `unavailable`."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -86,6 +92,10 @@ def parse_query(text: str) -> SearchQuery:
     if found:
         sort = "date" if found.group(1).lower() in ("date", "new", "newest") else found.group(1)
         raw = normalize_space(_SORT.sub(" ", raw))
+    unknown = _ANY_SORT.search(raw)
+    if unknown:
+        # Searched for, `sort:bogus` would only find nothing; the reader meant to sort.
+        raise SearchError("bad-sort", unknown.group(1))
     if not raw:
         raise SearchError("bad-query", "empty query")
     single = raw.split()
@@ -112,6 +122,97 @@ def parse_query(text: str) -> SearchQuery:
     if not parts:
         raise SearchError("bad-query", f"nothing to search for in {text!r}")
     return SearchQuery(raw, " AND ".join(parts), (), sort)
+
+
+class FollowRefusal(StrEnum):
+    """Why a search cannot become subscriptions (each has its own reply)."""
+
+    NEGATION = "negation"  # ANDNOT / AND NOT: a subscription cannot say "without"
+    FIELD = "field"  # jr:, co:, rn:, id:, submittedDate…: nothing a digest matches on
+    CATEGORY = "category"  # cat: with a code that is not an arXiv category
+    NOTHING = "nothing"  # no words left to follow
+
+
+@dataclass(frozen=True)
+class FollowPlan:
+    """What ➕ under a search follows: `(kind, value, phrase)` items, or why it cannot
+    (`refusal`, with `detail` naming the field or code)."""
+
+    items: tuple[tuple[SubscriptionKind, str, bool], ...] = ()
+    refusal: FollowRefusal | None = None
+    detail: str = ""
+
+
+_FOLLOW_TOKEN = re.compile(
+    r'(?P<field>[A-Za-z]+):(?P<value>"[^"]*"?|\S*)|"(?P<quoted>[^"]*)"?|(?P<word>\S+)'
+)
+_KEYWORD_FIELDS = ("ti", "abs", "all")
+# Any `name:` at all: arXiv's fields and the ones it has beyond them (submittedDate:…).
+_ANY_FIELD = re.compile(r"\b[A-Za-z]+:")
+
+
+def _keyword(value: str) -> tuple[SubscriptionKind, str, bool] | None:
+    value = normalize_space(value)
+    if not any(c.isalnum() for c in value):
+        return None
+    return (SubscriptionKind.KEYWORD, value, len(value.split()) > 1)
+
+
+def follow_plan(text: str) -> FollowPlan:
+    """What a search's words mean as subscriptions: `au:` an author (`au:del_maestro` is "del
+    maestro", as arXiv reads it), `ti:`/`abs:`/`all:` keywords, `cat:` a category; quoted
+    phrases and runs of bare words are keyword phrases. A plain query is one phrase, as it was
+    searched.
+
+    Anything a subscription cannot express is refused with the reason, never stored as a
+    keyword that could not match."""
+    plain = normalize_space(text)
+    if not _ANY_FIELD.search(plain) and not _BOOLEAN.search(plain) and '"' not in plain:
+        whole = _keyword(plain.strip(" ()"))
+        return FollowPlan((whole,)) if whole else FollowPlan(refusal=FollowRefusal.NOTHING)
+    items: list[tuple[SubscriptionKind, str, bool] | None] = []
+    words: list[str] = []  # bare words in a row: one phrase, as the reader typed them
+
+    def flush() -> None:
+        if words:
+            items.append(_keyword(" ".join(words)))
+            words.clear()
+
+    previous = ""
+    for found in _FOLLOW_TOKEN.finditer(plain.replace("(", " ").replace(")", " ")):
+        field, quoted, word = found.group("field"), found.group("quoted"), found.group("word")
+        if word is not None:
+            if word == "ANDNOT" or (word == "NOT" and previous == "AND") or word.startswith("-"):
+                return FollowPlan(refusal=FollowRefusal.NEGATION)
+            previous = word
+            if word in ("AND", "OR"):
+                flush()
+            elif word != "NOT":
+                words.append(word)
+            continue
+        previous = ""
+        flush()
+        if quoted is not None:
+            items.append(_keyword(quoted))
+            continue
+        name = field.lower()
+        value = normalize_space(found.group("value").strip('"'))
+        if not value:
+            continue
+        if name == "au":
+            items.append((SubscriptionKind.AUTHOR, normalize_space(value.replace("_", " ")), False))
+        elif name in _KEYWORD_FIELDS:
+            items.append(_keyword(value))
+        elif name == "cat":
+            code = get_taxonomy().canonical(value)
+            if code is None:
+                return FollowPlan(refusal=FollowRefusal.CATEGORY, detail=value)
+            items.append((SubscriptionKind.CATEGORY, code, False))
+        else:
+            return FollowPlan(refusal=FollowRefusal.FIELD, detail=f"{field}:")
+    flush()
+    unique = tuple(dict.fromkeys(item for item in items if item is not None))
+    return FollowPlan(unique) if unique else FollowPlan(refusal=FollowRefusal.NOTHING)
 
 
 def _paper(result: arxiv.Result) -> SearchHit:

@@ -483,7 +483,8 @@ class TranslationService:
         """What readers see of each paper in `language`, keyed by arxiv_id, in one batched pass.
 
         A paper whose title, abstract or summary failed comes back with `translated=False` and
-        the original texts, so it can still be delivered on time.
+        the original texts, so it can still be delivered on time; where no translation is
+        wanted the originals come back marked `passthrough`.
         """
         originals: dict[str, tuple[str, str, str]] = {}
         for paper in papers:
@@ -491,8 +492,11 @@ class TranslationService:
             abstract = normalize_space(paper.abstract)
             summary = one_line_summary(abstract, title) if summaries else ""
             originals[paper.arxiv_id] = (title, abstract, summary)
-        # `none` with a foreign language translates nothing: the texts are the originals.
+        # `none` with a foreign language translates nothing (not even an LLM summary): the
+        # texts are the originals. `none` or an English digest wants no translation, so the
+        # originals are marked passthrough: no "unavailable" note, each text shown once.
         unavailable = self.backend == Backend.NONE and not is_source_language(language)
+        passthrough = self.passthrough(language)
         llm: dict[str, str] = {}
         if summaries and self.llm_configured and originals and not unavailable:
             llm = await self._llm_summaries(originals, language)
@@ -507,7 +511,17 @@ class TranslationService:
             new_title = translated.get(title)
             new_abstract = translated.get(abstract)
             new_summary = llm.get(arxiv_id) or (translated.get(summary) if summary else "")
-            if unavailable or new_title is None or new_abstract is None or new_summary is None:
+            if passthrough:
+                texts[arxiv_id] = PaperText(
+                    title,
+                    abstract,
+                    llm.get(arxiv_id) or summary,
+                    language,
+                    translated=False,
+                    summary_original=summary,
+                    passthrough=True,
+                )
+            elif new_title is None or new_abstract is None or new_summary is None:
                 texts[arxiv_id] = PaperText(
                     title, abstract, summary, language, translated=False, summary_original=summary
                 )

@@ -241,6 +241,9 @@ class FakeBotApi:
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "Digest"},
             "text": sent.get("text", "…"),
         }
+        if sent.get("reply_markup"):
+            # Telegram sends the pressed message's keyboard along, as it is now.
+            message["reply_markup"] = sent["reply_markup"]
         user = user_id if user_id is not None else chat_id
         return self._push(
             {
