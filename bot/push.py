@@ -166,12 +166,14 @@ def digest_messages(
     first: int = 1,
     overview: bool = True,
     kind: Kind = Kind.DIGEST,
+    saved: frozenset[str] = frozenset(),
 ) -> list[OutboxMessage]:
     """A digest as outbox messages: the overview (unless `overview` is False), then one message
     per entry from the `first`-th on (numbered as in the overview), each with its buttons.
 
     The daily push and /digest both render through here, so a paper looks the same and is
-    recorded in the ledger the same way whichever way it came.
+    recorded in the ledger the same way whichever way it came. Papers in `saved` show a filled
+    ⭐ (/digest asks; the push does not: a paper announced today is rarely saved already).
     """
     priority = Priority.BULK if kind is Kind.DIGEST else Priority.INTERACTIVE
     announced = digest.announced
@@ -193,7 +195,11 @@ def digest_messages(
                 render_entry(entry, texts[paper.arxiv_id], language, first + offset),
                 arxiv_id=paper.arxiv_id,
                 version=paper.version,
-                reply_markup=_stored_buttons(paper),
+                reply_markup=(
+                    paper_buttons(paper, saved=True).to_dict()
+                    if paper.arxiv_id in saved
+                    else _stored_buttons(paper)
+                ),
                 announced=announced,
                 kind=kind,
                 priority=priority,

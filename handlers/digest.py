@@ -108,6 +108,10 @@ async def digest(update: Update, context: Context) -> None:
     if more and len(result.digest.entries) <= chat.max_papers:
         await reply(update, context, t("digest_no_more", chat.ui_language))
         return
+    store = services(context).store
+    marked = saved.saved_among(
+        store, chat.chat_id, [e.paper.arxiv_id for e in result.digest.entries]
+    )
     # Rendering converts every abstract's LaTeX: a worker thread keeps other chats answered.
     messages = await asyncio.to_thread(
         digest_messages,
@@ -118,8 +122,9 @@ async def digest(update: Update, context: Context) -> None:
         first=chat.max_papers + 1 if more else 1,
         overview=not more,
         kind=Kind.REQUESTED,
+        saved=marked,
     )
-    outbox.enqueue(services(context).store, messages)
+    outbox.enqueue(store, messages)
     services(context).sender.wake()
 
 

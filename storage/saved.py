@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storage.clock import utc_now
@@ -32,6 +34,16 @@ def toggle_saved(store: Store, chat_id: int, arxiv_id: str, title: str) -> bool:
             [chat_id, arxiv_id, title, utc_now()],
         )
         return True
+
+
+def saved_among(store: Store, chat_id: int, arxiv_ids: Sequence[str]) -> frozenset[str]:
+    """Which of these papers the chat has saved (one query, for a digest's buttons)."""
+    found = store.db.execute(
+        "SELECT arxiv_id FROM saved WHERE chat_id = ? AND arxiv_id IN "
+        "(SELECT value FROM json_each(?))",
+        [chat_id, json.dumps(list(arxiv_ids))],
+    )
+    return frozenset(row[0] for row in found)
 
 
 def is_saved(store: Store, chat_id: int, arxiv_id: str) -> bool:

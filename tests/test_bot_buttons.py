@@ -163,3 +163,19 @@ async def test_search_results_star_fills_in_place(running_bot: RunningBot) -> No
     await press(running_bot, message_id, first)
     after = labels(running_bot, message_id)
     assert after == [("⭐ 1" if text == "☆ 1" else text) for text in before]
+
+
+async def test_a_digest_asked_for_again_shows_the_papers_already_saved(
+    running_bot: RunningBot,
+) -> None:
+    message_id = await first_entry(running_bot)
+    await press(running_bot, message_id, f"save:{PAPER}")
+    before = len(running_bot.api.sent(USER))
+    running_bot.api.push_message(USER, "/digest")
+    messages = await running_bot.api.wait_for_messages(before + 3, USER)
+    assert PAPER in messages[before + 1]["text"]
+    # The same texts as the first /digest: the new messages are the chat's last three.
+    _, again, other = sorted(m for c, m in running_bot.api.messages if c == USER)[-3:]
+    assert labels(running_bot, again) == ["📄 PDF", "⭐", "👍", "👎"]
+    assert labels(running_bot, other) == ["📄 PDF", "☆", "👍", "👎"]
+    assert again > message_id
