@@ -312,6 +312,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "每日 {time}（{timezone}）推送，语言 {language}。",
     },
     "status_paused": {"en": " Paused: /start resumes.", "zh": "（已暂停，/start 恢复）"},
+    "stats_title": {"en": "<b>Stats</b>", "zh": "<b>统计</b>"},
+    "stats_chats": {
+        "en": "chats: {chats} (active {active}, paused {paused})",
+        "zh": "聊天：{chats}（活跃 {active}，暂停 {paused}）",
+    },
+    "stats_subscriptions": {"en": "subscriptions: {count}", "zh": "订阅：{count}"},
+    "stats_papers": {
+        "en": "papers stored: {papers}, latest announcement: {latest}",
+        "zh": "已存论文：{papers}，最新公告：{latest}",
+    },
+    "stats_last_fetch": {
+        "en": "last fetch: {time} ({status})",
+        "zh": "最近抓取：{time}（{status}）",
+    },
+    "stats_today": {
+        "en": "deliveries today: {deliveries}, fetch failures today: {failures}",
+        "zh": "今日推送：{deliveries}，今日抓取失败：{failures}",
+    },
+    "stats_outbox": {"en": "outbox: {waiting} waiting", "zh": "待发队列：{waiting} 条等待"},
+    "stats_broadcast": {
+        "en": "broadcast #{id}: {sent} of {chats} sent, {waiting} waiting, {failed} failed, "
+        "{blocked} blocked the bot",
+        "zh": "广播 #{id}：已发送 {sent}/{chats}，等待 {waiting}，失败 {failed}，"
+        "{blocked} 个已屏蔽机器人",
+    },
     "search_title": {
         "en": "🔎 <b>{query}</b> · page {page}",
         "zh": "🔎 <b>{query}</b> · 第 {page} 页",
