@@ -8,6 +8,7 @@ import logging
 
 from telegram import InputFile, Update
 
+from bot.chat_settings import zone_label
 from bot.digest import ChatDigest, chat_digest, followed_categories, match_chat
 from bot.i18n import t
 from bot.ingest import fetch_and_store
@@ -217,7 +218,7 @@ async def status(update: Update, context: Context) -> None:
             "status_settings",
             lang,
             time=escape(chat.delivery_time),
-            timezone=escape(chat.timezone),
+            timezone=escape(zone_label(chat.timezone)),
             language=escape(chat.language),
         )
         + paused

@@ -141,6 +141,8 @@ async def test_direct_settings_with_wrong_values(running_bot: RunningBot) -> Non
     shown = await ask(running_bot, "/settings")
     labels = [b["text"] for row in shown["reply_markup"]["inline_keyboard"] for b in row]
     assert any(label.endswith(": UTC+8") for label in labels), labels
+    status = (await ask(running_bot, "/status"))["text"]
+    assert "UTC+8" in status and "Etc/GMT" not in status
 
 
 @pytest.mark.parametrize(
