@@ -20,7 +20,7 @@ from bot.sources.rss import FeedError
 from bot.sources.taxonomy import get_taxonomy
 from bot.translate import MemoryTranslationCache, TranslationCache, TranslationService
 from bot.translate.timeouts import install as install_timeouts
-from storage.database import open_store
+from storage.database import DatabaseOpenError, open_store, prepare_location
 from storage.translations import SqliteTranslationCache
 
 log = logging.getLogger("bot")
@@ -144,6 +144,9 @@ async def _search(settings: Settings, args: argparse.Namespace) -> int:
     from bot.render.latex import latex_to_text
     from bot.sources.search import ArxivSearch, SearchError, SearchHit, parse_query
 
+    if not args.verbose:
+        # The arxiv package logs every request at INFO; a person reading results wants only them.
+        logging.getLogger("arxiv").setLevel(logging.WARNING)
     client = ArxivSearch(settings.arxiv_api_url)
     try:
         query = parse_query(args.query)
@@ -208,6 +211,8 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
             webhook_path(args.webhook)
         except WebhookUrlError as exc:
             raise UsageError(str(exc)) from exc
+    # The lock file sits beside the database: an unusable location is told in one line first.
+    prepare_location(settings.database_path)
     lock = InstanceLock(settings.database_path)
     try:
         # Before the database is opened: a second bot must not even run migrations.
@@ -258,6 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
     search = commands.add_parser("search", help="search arXiv and print the results")
     search.add_argument("query", help='words, "phrases", ti:/au:/cat: fields, or an arXiv id')
     search.add_argument("--max", type=int, default=5, help="how many results (default 5)")
+    search.add_argument(
+        "-v", "--verbose", action="store_true", help="also print the arXiv library's request log"
+    )
     fetch = commands.add_parser("fetch", help="fetch the feed now, store it, print counts")
     fetch.add_argument("--category", action="append", default=[], help="default: subscribed")
     return parser
@@ -291,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command is None:
                 args.webhook, args.port = None, None
             return _run(settings, args)
-    except UsageError as exc:
+    except (UsageError, DatabaseOpenError) as exc:
         print(f"error: {REDACT(str(exc))}", file=sys.stderr)
         return 2
     except (FeedError, FetchError) as exc:

@@ -14,6 +14,8 @@ from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot import languages
+
 log = logging.getLogger(__name__)
 
 
@@ -32,6 +34,7 @@ class Backend(StrEnum):
 
 
 TRANSLATORS = tuple(backend.value for backend in Backend)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 # Telegram's rule for setWebhook's secret_token.
@@ -131,6 +134,23 @@ def _port(name: str, raw: str) -> int:
     return int(raw)
 
 
+def _log_level(raw: str) -> str:
+    # logging falls back to INFO on a name it does not know: a typo would pass unnoticed.
+    level = {"WARN": "WARNING", "FATAL": "CRITICAL"}.get(raw.upper(), raw.upper())
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL: {raw!r} is not one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
+def _translate_to(raw: str) -> str:
+    code = languages.spellings().get(raw.strip().replace("_", "-").lower())
+    if code is None:
+        raise ConfigError(
+            f"TRANSLATE_TO: {raw!r} is not a language code the bot knows (e.g. zh-CN, en, ja, de)"
+        )
+    return code
+
+
 def load_settings(
     environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
 ) -> Settings:
@@ -162,7 +182,7 @@ def load_settings(
         arxiv_rss_url=rss_url if rss_url.endswith("/") else rss_url + "/",
         arxiv_api_url=get("ARXIV_API_URL", defaults.arxiv_api_url),
         translator=translator,
-        translate_to=get("TRANSLATE_TO", defaults.translate_to),
+        translate_to=_translate_to(get("TRANSLATE_TO", defaults.translate_to)),
         libretranslate_url=get("LIBRETRANSLATE_URL", ""),
         libre_api_key=get("LIBRE_API_KEY", ""),
         deepl_api_key=get("DEEPL_API_KEY", ""),
@@ -170,7 +190,7 @@ def load_settings(
         default_timezone=timezone,
         default_delivery_time=delivery_time,
         admin_ids=_admin_ids(env.get("ADMIN_IDS", "")),
-        log_level=get("LOG_LEVEL", defaults.log_level).upper(),
+        log_level=_log_level(get("LOG_LEVEL", defaults.log_level)),
         llm_base_url=get("LLM_BASE_URL", ""),
         llm_api_key=get("LLM_API_KEY", ""),
         llm_model=get("LLM_MODEL", ""),

@@ -235,8 +235,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "推送时间（其他时间：<code>/time HH:MM</code>）",
     },
     "timezone_menu": {
-        "en": "Time zone (any other: <code>/timezone Area/City</code> or <code>+8</code>)",
-        "zh": "时区（其他时区：<code>/timezone 地区/城市</code> 或 <code>+8</code>）",
+        "en": "Time zone (any other: <code>/timezone Area/City</code>, a city or "
+        "<code>UTC+8</code>)",
+        "zh": "时区（其他时区：<code>/timezone 地区/城市</code>、城市名或 <code>UTC+8</code>）",
     },
     "lang_usage": {
         "en": "Digest language now: <code>{current}</code>. Change it with "
@@ -244,27 +245,72 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "当前摘要语言：<code>{current}</code>。用 <code>/lang zh-CN</code>"
         "（或 en、ja、de 等）修改。",
     },
+    "lang_wrong": {
+        "en": "❓ <code>{typed}</code> is not a language I know. Expected a language code or "
+        "name, e.g. <code>/lang zh-CN</code>, <code>/lang en</code> or <code>/lang ja</code>. "
+        "Now: <code>{current}</code>.",
+        "zh": "❓ <code>{typed}</code> 不是可识别的语言。请用语言代码或名称，如 "
+        "<code>/lang zh-CN</code>、<code>/lang en</code> 或 <code>/lang ja</code>。"
+        "当前：<code>{current}</code>。",
+    },
     "lang_set": {
         "en": "✅ Digest language: <code>{value}</code>",
         "zh": "✅ 摘要语言：<code>{value}</code>",
     },
     "time_usage": {
-        "en": "Delivery time now: <code>{current}</code>. Change it with <code>/time 08:30</code>.",
-        "zh": "当前推送时间：<code>{current}</code>。用 <code>/time 08:30</code> 修改。",
+        "en": "Delivery time now: <code>{current}</code>. Change it with <code>/time HH:MM</code>, "
+        "e.g. <code>/time 08:30</code> (8, 8:30, 8pm and 20h work too).",
+        "zh": "当前推送时间：<code>{current}</code>。用 <code>/time HH:MM</code> 修改，如 "
+        "<code>/time 08:30</code>（也可写 8、8:30、8pm、20h）。",
+    },
+    "time_wrong": {
+        "en": "❓ <code>{typed}</code> is not a time of day. Expected <code>HH:MM</code> from "
+        "00:00 to 23:59, e.g. <code>/time 08:30</code> (8, 8:30, 8pm and 20h work too). "
+        "Now: <code>{current}</code>.",
+        "zh": "❓ <code>{typed}</code> 不是有效的时间。请用 <code>HH:MM</code>（00:00 到 23:59），"
+        "如 <code>/time 08:30</code>（也可写 8、8:30、8pm、20h）。当前：<code>{current}</code>。",
     },
     "time_set": {
         "en": "✅ Daily digest at <code>{value}</code>.",
         "zh": "✅ 每日推送时间：<code>{value}</code>",
     },
     "timezone_usage": {
-        "en": "Time zone now: <code>{current}</code>. Change it with "
-        "<code>/timezone Europe/Berlin</code> or a UTC offset like <code>/timezone +8</code>.",
-        "zh": "当前时区：<code>{current}</code>。用 <code>/timezone Asia/Shanghai</code> "
-        "或 UTC 偏移（如 <code>/timezone +8</code>）修改。",
+        "en": "Time zone now: <code>{current}</code>. Change it with an IANA zone, a city or a "
+        "UTC offset, e.g. <code>/timezone Asia/Shanghai</code>, <code>/timezone Beijing</code> "
+        "or <code>/timezone UTC+8</code>.",
+        "zh": "当前时区：<code>{current}</code>。可用 IANA 时区、城市名或 UTC 偏移修改，如 "
+        "<code>/timezone Asia/Shanghai</code>、<code>/timezone 北京</code> 或 "
+        "<code>/timezone UTC+8</code>。",
+    },
+    "timezone_wrong": {
+        "en": "❓ <code>{typed}</code> is not a time zone I know. Expected an IANA zone, a city "
+        "or a UTC offset, e.g. <code>/timezone Asia/Shanghai</code>, <code>/timezone Beijing</code>"
+        " or <code>/timezone UTC+8</code>. Now: <code>{current}</code>.",
+        "zh": "❓ <code>{typed}</code> 不是可识别的时区。请用 IANA 时区、城市名或 UTC 偏移，如 "
+        "<code>/timezone Asia/Shanghai</code>、<code>/timezone 北京</code> 或 "
+        "<code>/timezone UTC+8</code>。当前：<code>{current}</code>。",
     },
     "timezone_set": {
         "en": "✅ Time zone: <code>{value}</code>",
         "zh": "✅ 时区：<code>{value}</code>",
+    },
+    "timezone_abbreviation": {
+        "en": "<code>{abbreviation}</code> is read as {zone}.",
+        "zh": "<code>{abbreviation}</code> 按 {zone} 理解。",
+    },
+    "timezone_dst": {
+        "en": "It follows daylight saving time: {standard} in winter, {summer} in summer.",
+        "zh": "随夏令时切换：冬季 {standard}，夏季 {summer}。",
+    },
+    "timezone_fixed": {
+        "en": "A fixed offset, without daylight saving time; for a place that has it, send its "
+        "city, e.g. <code>/timezone New York</code>.",
+        "zh": "这是固定偏移，不随夏令时变化；如需夏令时，请发送城市名，如 "
+        "<code>/timezone New York</code>。",
+    },
+    "timezone_alternatives": {
+        "en": "If you meant another zone: {commands}",
+        "zh": "如果你指的是其他时区：{commands}",
     },
     "digest_none_yet": {
         "en": "arXiv has not announced anything I have stored yet. I will send your digest after "
@@ -322,6 +368,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "每日 {time}（{timezone}）推送，语言 {language}。",
     },
     "status_paused": {"en": " Paused: /start resumes.", "zh": "（已暂停，/start 恢复）"},
+    "stats_title": {"en": "<b>Stats</b>", "zh": "<b>统计</b>"},
+    "stats_chats": {
+        "en": "chats: {chats} (active {active}, paused {paused})",
+        "zh": "聊天：{chats}（活跃 {active}，暂停 {paused}）",
+    },
+    "stats_subscriptions": {"en": "subscriptions: {count}", "zh": "订阅：{count}"},
+    "stats_papers": {
+        "en": "papers stored: {papers}, latest announcement: {latest}",
+        "zh": "已存论文：{papers}，最新公告：{latest}",
+    },
+    "stats_last_fetch": {
+        "en": "last fetch: {time} ({status})",
+        "zh": "最近抓取：{time}（{status}）",
+    },
+    "stats_today": {
+        "en": "deliveries today: {deliveries}, fetch failures today: {failures}",
+        "zh": "今日推送：{deliveries}，今日抓取失败：{failures}",
+    },
+    "stats_outbox": {"en": "outbox: {waiting} waiting", "zh": "待发队列：{waiting} 条等待"},
+    "stats_broadcast": {
+        "en": "broadcast #{id}: {sent} of {chats} sent, {waiting} waiting, {failed} failed, "
+        "{blocked} blocked the bot",
+        "zh": "广播 #{id}：已发送 {sent}/{chats}，等待 {waiting}，失败 {failed}，"
+        "{blocked} 个已屏蔽机器人",
+    },
     "search_title": {
         "en": "🔎 <b>{query}</b> · page {page}",
         "zh": "🔎 <b>{query}</b> · 第 {page} 页",

@@ -28,29 +28,51 @@ async def _is_admin(update: Update, context: Context) -> bool:
 
 
 async def stats(update: Update, context: Context) -> None:
-    """`/stats`: chats, active, subscriptions, last fetch, deliveries and failures today."""
+    """`/stats`: chats, active, subscriptions, last fetch, deliveries and failures today, in the
+    chat's interface language."""
     if not await _is_admin(update, context):
         return
+    lang = register_chat(update, context).ui_language
     store = services(context).store
     numbers = collect(store)
     lines = [
-        "<b>Stats</b>",
-        f"chats: {numbers.chats} (active {numbers.active}, paused {numbers.paused})",
-        f"subscriptions: {numbers.subscriptions}",
-        f"papers stored: {numbers.papers}, latest announcement: "
-        f"{numbers.latest_announcement or '—'}",
-        f"last fetch: {escape(numbers.last_fetch or '—')} ({numbers.last_fetch_status or '—'})",
-        f"deliveries today: {numbers.deliveries_today}, "
-        f"fetch failures today: {numbers.fetch_failures_today}",
-        f"outbox: {outbox.pending_count(store)} waiting",
+        t("stats_title", lang),
+        t("stats_chats", lang, chats=numbers.chats, active=numbers.active, paused=numbers.paused),
+        t("stats_subscriptions", lang, count=numbers.subscriptions),
+        t(
+            "stats_papers",
+            lang,
+            papers=numbers.papers,
+            latest=numbers.latest_announcement or "—",
+        ),
+        t(
+            "stats_last_fetch",
+            lang,
+            time=escape(numbers.last_fetch or "—"),
+            status=escape(numbers.last_fetch_status or "—"),
+        ),
+        t(
+            "stats_today",
+            lang,
+            deliveries=numbers.deliveries_today,
+            failures=numbers.fetch_failures_today,
+        ),
+        t("stats_outbox", lang, waiting=outbox.pending_count(store)),
     ]
     last = broadcasts.latest_queued(store)
     if last is not None:
         counts = outbox.counts_by_status(store, last.id, Kind.BROADCAST)
         lines.append(
-            f"broadcast #{last.id}: {counts.get(Status.SENT, 0)} of {last.chats} sent, "
-            f"{counts.get(Status.PENDING, 0)} waiting, {counts.get(Status.FAILED, 0)} failed, "
-            f"{counts.get(Status.DROPPED, 0)} blocked the bot"
+            t(
+                "stats_broadcast",
+                lang,
+                id=last.id,
+                sent=counts.get(Status.SENT, 0),
+                chats=last.chats,
+                waiting=counts.get(Status.PENDING, 0),
+                failed=counts.get(Status.FAILED, 0),
+                blocked=counts.get(Status.DROPPED, 0),
+            )
         )
     await reply(update, context, "\n".join(lines))
 

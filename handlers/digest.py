@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest
 
+from bot.chat_settings import zone_label
 from bot.digest import ChatDigest, chat_digest, followed_categories, match_chat
 from bot.i18n import t
 from bot.ingest import fetch_and_store
@@ -364,7 +365,7 @@ async def status(update: Update, context: Context) -> None:
             "status_settings",
             lang,
             time=escape(chat.delivery_time),
-            timezone=escape(chat.timezone),
+            timezone=escape(zone_label(chat.timezone)),
             language=escape(chat.language),
         )
         + paused

@@ -8,10 +8,20 @@ Callback data: `set:menu`, `set:l` (language menu), `set:l:CODE`, `set:t` (time 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import languages
-from bot.chat_settings import SettingError, parse_language, parse_time, parse_timezone
+from bot.chat_settings import (
+    SettingError,
+    daylight_saving,
+    parse_language,
+    parse_time,
+    parse_timezone,
+    resolve_timezone,
+    zone_label,
+)
 from bot.i18n import t, ui_language_name
 from bot.render.telegram import echo, escape
 from handlers.common import (
@@ -48,7 +58,7 @@ def settings_view(chat: Chat) -> tuple[str, InlineKeyboardMarkup]:
     rows = [
         button(f"🌐 {t('set_language', lang)}: {languages.native_name(chat.language)}", "set:l"),
         button(f"🕘 {t('set_time', lang)}: {chat.delivery_time}", "set:t"),
-        button(f"🌍 {t('set_timezone', lang)}: {chat.timezone}", "set:z"),
+        button(f"🌍 {t('set_timezone', lang)}: {zone_label(chat.timezone)}", "set:z"),
         button(f"📄 {t('set_max', lang)}: {chat.max_papers}", "set:max"),
         button(f"↔ {t('set_cross', lang)}: {_on(chat.include_cross, lang)}", "set:cross"),
         button(
@@ -71,7 +81,9 @@ def _choices(
     """A menu of values, three a row; languages show their native names."""
 
     def label(value: str) -> str:
-        return languages.native_name(value) if kind == "l" else value
+        if kind == "l":
+            return languages.native_name(value)
+        return zone_label(value) if kind == "z" else value
 
     rows = [
         [InlineKeyboardButton(label(v), callback_data=f"set:{kind}:{v}") for v in values[i : i + 3]]
@@ -94,64 +106,107 @@ async def _set(update: Update, context: Context, chat: Chat, **change: object) -
     return updated
 
 
+def _wrong(key: str, lang: str, typed: str, current: str, exc: SettingError) -> str:
+    """The reply to a value that cannot be used: what was typed, what is expected, the current
+    value, and close matches when there are any."""
+    message = t(key, lang, typed=echo(typed), current=escape(current))
+    if exc.suggestions:
+        hint = ", ".join(f"<code>{escape(s)}</code>" for s in exc.suggestions)
+        message += "\n" + t("did_you_mean", lang, suggestions=hint).strip()
+    return message
+
+
 async def _direct(
     update: Update,
     context: Context,
     *,
     field: str,
-    parse: object,
-    usage: str,
-    done: str,
+    parse: Callable[[str, str], str],
+    keys: tuple[str, str, str],
+    confirm: Callable[[str, str, str], str] | None = None,
 ) -> None:
+    """The shared form of /lang, /time and /timezone: no argument shows the current value and
+    how to change it; a wrong one says what is expected. `keys` are the usage, wrong and done
+    messages; `confirm(typed, value, lang)` replaces the done message when given."""
+    usage, wrong, done = keys
     chat = register_chat(update, context)
     lang = chat.ui_language
     text = command_args(context).strip()
+    current = str(getattr(chat, field))
+    shown = zone_label(current) if field == "timezone" else current
     if not text:
-        await reply(update, context, t(usage, lang, current=escape(str(getattr(chat, field)))))
+        await reply(update, context, t(usage, lang, current=escape(shown)))
         return
     if not await may_change_settings(update, context, chat):
         return
     try:
-        value = parse(text)  # type: ignore[operator]
+        value = parse(text, lang)
     except SettingError as exc:
-        message = t(usage, lang, current=escape(str(getattr(chat, field))))
-        if exc.suggestions:
-            hint = ", ".join(f"<code>{escape(s)}</code>" for s in exc.suggestions)
-            message = t("did_you_mean", lang, suggestions=hint).strip() + "\n" + message
-        await reply(update, context, f"❓ <code>{echo(text)}</code>\n{message}")
+        await reply(update, context, _wrong(wrong, lang, text, shown, exc))
         return
     await _set(update, context, chat, **{field: value})
-    await reply(update, context, t(done, lang, value=escape(value)))
+    message = confirm(text, value, lang) if confirm else t(done, lang, value=escape(value))
+    await reply(update, context, message)
+
+
+def timezone_confirmation(typed: str, lang: str) -> str:
+    """The reply to a time zone set: the zone as a reader knows it, how an abbreviation was read,
+    whether it follows daylight saving, and the other zones the input can mean."""
+    choice = resolve_timezone(typed, lang)
+    lines = [t("timezone_set", lang, value=escape(choice.shown))]
+    if choice.abbreviation and choice.abbreviation != choice.shown:
+        lines.append(
+            t(
+                "timezone_abbreviation",
+                lang,
+                abbreviation=escape(choice.abbreviation),
+                zone=escape(choice.shown),
+            )
+        )
+    seasons = daylight_saving(choice.zone)
+    if seasons:
+        lines.append(t("timezone_dst", lang, standard=seasons[0], summer=seasons[1]))
+    elif choice.fixed_offset and choice.zone.startswith("Etc/"):
+        lines.append(t("timezone_fixed", lang))
+    if choice.alternatives:
+        commands = " · ".join(
+            f"<code>/timezone {escape(zone)}</code>" for zone in choice.alternatives
+        )
+        lines.append(t("timezone_alternatives", lang, commands=commands))
+    return "\n".join(lines)
 
 
 async def lang(update: Update, context: Context) -> None:
     """`/lang zh-CN`: the digest language."""
     await _direct(
-        update, context, field="language", parse=parse_language, usage="lang_usage", done="lang_set"
+        update,
+        context,
+        field="language",
+        parse=lambda text, _lang: parse_language(text),
+        keys=("lang_usage", "lang_wrong", "lang_set"),
     )
 
 
 async def time(update: Update, context: Context) -> None:
-    """`/time 08:30`: the local delivery time."""
+    """`/time 08:30` (or `8`, `8pm`, `20h`): the local delivery time."""
     await _direct(
         update,
         context,
         field="delivery_time",
-        parse=parse_time,
-        usage="time_usage",
-        done="time_set",
+        parse=lambda text, _lang: parse_time(text),
+        keys=("time_usage", "time_wrong", "time_set"),
     )
 
 
 async def timezone(update: Update, context: Context) -> None:
-    """`/timezone Europe/Berlin` (or `+8`): the chat's time zone."""
+    """`/timezone Europe/Berlin` (or `Beijing`, `EST`, `UTC+8`): the chat's time zone."""
     await _direct(
         update,
         context,
         field="timezone",
-        parse=parse_timezone,
-        usage="timezone_usage",
-        done="timezone_set",
+        parse=lambda text, lang: resolve_timezone(text, lang).zone,
+        keys=("timezone_usage", "timezone_wrong", "timezone_set"),
+        confirm=lambda typed, _value, lang: timezone_confirmation(typed, lang),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.chat_settings import zone_label
 from bot.i18n import t
 from bot.render.telegram import escape
 from handlers.common import Context, may_change_settings, register_chat, reply, services
@@ -22,7 +23,12 @@ async def start(update: Update, context: Context) -> None:
     await reply(
         update,
         context,
-        t("start", lang, time=escape(chat.delivery_time), timezone=escape(chat.timezone)),
+        t(
+            "start",
+            lang,
+            time=escape(chat.delivery_time),
+            timezone=escape(zone_label(chat.timezone)),
+        ),
     )
 
 

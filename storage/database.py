@@ -8,6 +8,7 @@ connection pool.
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import threading
@@ -33,6 +34,51 @@ class Store:
         self.db.close()
 
 
+class DatabaseOpenError(Exception):
+    """DATABASE_PATH points somewhere the database cannot live; the message says where and why,
+    in one line the operator can act on (the CLI prints it and exits with status 2)."""
+
+
+def _file_in_the_way(file: Path) -> Path | None:
+    """The first part of `file`'s folder path that exists as a regular file, if any."""
+    for ancestor in reversed(file.parents):
+        if ancestor.exists() and not ancestor.is_dir():
+            return ancestor
+    return None
+
+
+def _reason(file: Path, exc: BaseException) -> str:
+    """Why `file` cannot be opened, in the operator's words rather than errno's."""
+    blocker = _file_in_the_way(file)
+    if blocker is not None:
+        return f"{blocker} is a file, not a folder"
+    if file.is_dir():
+        return f"it is a folder; give a file inside it, e.g. {file / 'bot.sqlite3'}"
+    number = getattr(exc, "errno", None)
+    if isinstance(exc, PermissionError) or number in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "no permission to write there (a read-only location?)"
+    if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
+        return "the file exists but is not an SQLite database"
+    if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc):
+        return "the database is read-only (a read-only file or location?)"
+    return getattr(exc, "strerror", None) or str(exc)
+
+
+def prepare_location(path: Path | str) -> None:
+    """Create the database's folder and an owner-only file; `DatabaseOpenError` when that is
+    impossible. Separate from `open_store` so `run` can check it before taking its lock."""
+    file = Path(path)
+    try:
+        if file.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a folder", str(file))
+        file.parent.mkdir(parents=True, exist_ok=True)
+        if not file.exists():
+            file.touch(mode=_FILE_MODE)
+        os.chmod(file, _FILE_MODE)
+    except OSError as exc:
+        raise DatabaseOpenError(f"DATABASE_PATH {str(file)!r}: {_reason(file, exc)}") from exc
+
+
 def _connect(path: str) -> sqlite3.Connection:
     conn = sqlite3.connect(path, check_same_thread=False, timeout=30.0)
     conn.execute("PRAGMA foreign_keys = ON")
@@ -41,20 +87,24 @@ def _connect(path: str) -> sqlite3.Connection:
 
 
 def open_store(path: Path | str) -> Store:
-    """Open (creating it and its folder) and migrate the database at `path`; ':memory:' works."""
+    """Open (creating it and its folder) and migrate the database at `path`; ':memory:' works.
+
+    Raises `DatabaseOpenError` when the location is unusable (a file where a folder should be,
+    a folder where the file should be, no permission, not a database)."""
     target = str(path)
     if target != ":memory:":
-        file = Path(target)
-        file.parent.mkdir(parents=True, exist_ok=True)
-        if not file.exists():
-            file.touch(mode=_FILE_MODE)
-        os.chmod(file, _FILE_MODE)
-    db = Database(_connect(target))
-    if target != ":memory:":
-        db.enable_wal()
-        # NORMAL is durable across process crashes in WAL mode; only power loss can drop the
-        # last commits, which the fetch and the outbox redo.
-        db.execute("PRAGMA synchronous = NORMAL")
+        prepare_location(target)
+    try:
+        db = Database(_connect(target))
+        if target != ":memory:":
+            db.enable_wal()
+            # NORMAL is durable across process crashes in WAL mode; only power loss can drop
+            # the last commits, which the fetch and the outbox redo.
+            db.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.DatabaseError as exc:
+        # Only opening is wrapped (its first read and write): the operator can fix these, while a
+        # failing migration is our bug and keeps its traceback.
+        raise DatabaseOpenError(f"DATABASE_PATH {target!r}: {_reason(Path(target), exc)}") from exc
     MIGRATIONS.apply(db)
     return Store(db)
 

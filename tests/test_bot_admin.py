@@ -27,6 +27,14 @@ async def test_stats_for_an_admin(running_bot: RunningBot) -> None:
     assert "subscriptions: 1" in stats
 
 
+async def test_stats_in_a_chinese_chat_speaks_chinese(running_bot: RunningBot) -> None:
+    await ask(running_bot, "/subscribe cs.CV", chat_id=5)
+    stats = (await ask(running_bot, "/stats", chat_id=ADMIN, language_code="zh-CN"))["text"]
+    assert stats.startswith("<b>统计</b>")
+    assert "聊天：2（活跃 2，暂停 0）" in stats and "订阅：1" in stats
+    assert "chats:" not in stats and "subscriptions" not in stats
+
+
 def _button(message: dict[str, Any], starts: str) -> str:
     """The callback data of the message's button whose text starts with `starts`."""
     for row in message["reply_markup"]["inline_keyboard"]:

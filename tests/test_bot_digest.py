@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from bot.sources.fetch import load_feed_file
 from storage import chats, deliveries
 from tests.conftest import RunningBot
@@ -128,12 +130,72 @@ async def test_direct_settings_with_wrong_values(running_bot: RunningBot) -> Non
     assert "08:30" in (await ask(running_bot, "/time 8:30"))["text"]
     wrong_time = (await ask(running_bot, "/time 25:99"))["text"]
     assert "25:99" in wrong_time and "<code>/time 08:30</code>" in wrong_time
-    assert "Etc/GMT-8" in (await ask(running_bot, "/timezone +8"))["text"]
+    eight = (await ask(running_bot, "/timezone +8"))["text"]
+    assert "<code>UTC+8</code>" in eight and "Etc/GMT" not in eight
     berln = (await ask(running_bot, "/timezone Europe/Berln"))["text"]
     assert "Europe/Berlin" in berln
     chat = chats.get_chat(running_bot.store, USER)
     assert chat is not None
+    # Stored as the IANA zone for UTC+8, whose name reads inverted; never shown that way.
     assert (chat.language, chat.delivery_time, chat.timezone) == ("ja", "08:30", "Etc/GMT-8")
+    shown = await ask(running_bot, "/settings")
+    labels = [b["text"] for row in shown["reply_markup"]["inline_keyboard"] for b in row]
+    assert any(label.endswith(": UTC+8") for label in labels), labels
+    status = (await ask(running_bot, "/status"))["text"]
+    assert "UTC+8" in status and "Etc/GMT" not in status
+
+
+@pytest.mark.parametrize(
+    ("command", "language_code", "expected"),
+    [
+        ("/time 25:00", "en", ["25:00", "<code>HH:MM</code>", "<code>/time 08:30</code>"]),
+        ("/time 25:00", "zh-CN", ["25:00", "<code>HH:MM</code>", "不是有效的时间"]),
+        ("/time 8:60", "en", ["8:60", "<code>HH:MM</code>"]),
+        ("/timezone Mars", "en", ["IANA zone, a city or a UTC offset", "/timezone UTC+8"]),
+        ("/timezone Mars", "zh-CN", ["IANA 时区、城市名或 UTC 偏移", "/timezone 北京"]),
+        ("/lang klingonish", "en", ["a language code", "<code>/lang zh-CN</code>"]),
+        ("/lang klingonish", "zh-CN", ["语言代码", "<code>/lang zh-CN</code>"]),
+    ],
+)
+async def test_every_wrong_setting_says_what_is_expected(
+    running_bot: RunningBot, command: str, language_code: str, expected: list[str]
+) -> None:
+    before = chats.get_chat(running_bot.store, USER)
+    answer = (await ask(running_bot, command, language_code=language_code))["text"]
+    assert answer.startswith("❓")
+    for part in expected:
+        assert part in answer, answer
+    after = chats.get_chat(running_bot.store, USER)
+    assert after is not None and before in (None, after)
+
+
+@pytest.mark.parametrize(
+    ("typed", "language_code", "stored", "said"),
+    [
+        ("beijing", "en", "Asia/Shanghai", ["<code>Asia/Shanghai</code>"]),
+        ("北京", "zh-CN", "Asia/Shanghai", ["时区：<code>Asia/Shanghai</code>"]),
+        ("New York", "en", "America/New_York", ["daylight saving time: UTC-5 in winter"]),
+        (
+            "est",
+            "en",
+            "America/New_York",
+            ["<code>EST</code> is read as America/New_York", "UTC-5 in winter, UTC-4 in summer"],
+        ),
+        ("cst", "zh-CN", "Asia/Shanghai", ["Asia/Shanghai", "/timezone America/Chicago"]),
+        ("cst", "en", "America/Chicago", ["America/Chicago", "/timezone Asia/Shanghai"]),
+        ("GMT-5", "en", "Etc/GMT+5", ["<code>UTC-5</code>", "without daylight saving"]),
+        ("+05:30", "en", "Asia/Kolkata", ["UTC+5:30"]),
+    ],
+)
+async def test_timezone_by_city_abbreviation_or_offset(
+    running_bot: RunningBot, typed: str, language_code: str, stored: str, said: list[str]
+) -> None:
+    answer = (await ask(running_bot, f"/timezone {typed}", language_code=language_code))["text"]
+    assert answer.startswith("✅")
+    for part in said:
+        assert part in answer, answer
+    chat = chats.get_chat(running_bot.store, USER)
+    assert chat is not None and chat.timezone == stored
 
 
 async def test_settings_keyboard_toggles_and_menus(running_bot: RunningBot) -> None:

@@ -321,3 +321,85 @@ def test_backup_is_consistent_while_the_database_is_written(
         assert conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 123
     same = run(["backup", str(tmp_path / "bot.sqlite3")], tmp_path)
     assert same.returncode == 2 and "must not overwrite" in same.stderr
+
+
+def _read_only_location(tmp_path: Path) -> Path:
+    """A folder this process cannot write in. Root ignores permission bits, so as root it is
+    sysfs, which refuses new files even to root."""
+    if os.geteuid() != 0:
+        folder = tmp_path / "locked"
+        folder.mkdir(mode=0o500)
+        return folder
+    sysfs = Path("/sys")
+    if not sysfs.is_dir() or _can_create(sysfs):
+        pytest.skip("no location here refuses writes to root")
+    return sysfs
+
+
+def _can_create(folder: Path) -> bool:
+    try:
+        (folder / "probe").touch()
+    except OSError:
+        return False
+    (folder / "probe").unlink()
+    return True
+
+
+@pytest.mark.parametrize("command", [["stats"], ["fetch", "--category", "cs.CV"], ["run"]])
+@pytest.mark.parametrize(
+    ("where", "said"),
+    [
+        ("file-in-path", "is a file, not a folder"),
+        ("folder", "it is a folder"),
+        ("read-only", "no permission to write there"),
+        ("not-sqlite", "not an SQLite database"),
+    ],
+)
+def test_an_unusable_database_path_is_one_line_and_status_2(
+    tmp_path: Path, command: list[str], where: str, said: str
+) -> None:
+    if where == "file-in-path":
+        (tmp_path / "plain").write_text("x")
+        database = tmp_path / "plain" / "data" / "bot.sqlite3"
+    elif where == "folder":
+        database = tmp_path / "data"
+        database.mkdir()
+    elif where == "read-only":
+        database = _read_only_location(tmp_path) / "data" / "bot.sqlite3"
+    else:
+        database = tmp_path / "bot.sqlite3"
+        database.write_text("these are notes, not a database\n" * 10)
+    result = run(command, tmp_path, DATABASE_PATH=str(database), TELEGRAM_BOT_TOKEN="123:abc")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("error: DATABASE_PATH") and said in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "said"),
+    [
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL: 'LOUD' is not one of DEBUG, INFO"),
+        ({"TRANSLATE_TO": "xx-nowhere"}, "TRANSLATE_TO: 'xx-nowhere'"),
+    ],
+)
+def test_an_unknown_setting_is_one_line_and_status_2(
+    tmp_path: Path, env: dict[str, str], said: str
+) -> None:
+    result = run(["stats"], tmp_path, **env)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and said in result.stderr, result.stderr
+
+
+def test_search_prints_no_library_log_lines_unless_verbose(tmp_path: Path) -> None:
+    from tests.test_search import respond
+
+    with FeedServer() as api:
+        api.responder = respond
+        env = {"ARXIV_API_URL": api.url("/api/query"), "LOG_LEVEL": "INFO"}
+        quiet = run(["search", "au:del_maestro", "--max", "2"], tmp_path, **env)
+        assert quiet.returncode == 0, quiet.stderr
+        assert quiet.stdout.startswith("1. ") and quiet.stderr == ""
+        verbose = run(["search", "au:del_maestro", "--max", "2", "-v"], tmp_path, **env)
+        assert verbose.returncode == 0 and verbose.stdout == quiet.stdout
+        assert "INFO arxiv" in verbose.stderr

@@ -54,6 +54,8 @@ def test_token_and_keys_never_appear_in_repr() -> None:
         ({"ADMIN_IDS": "alice"}, "ADMIN_IDS"),
         ({"WEBHOOK_PORT": "84430"}, "WEBHOOK_PORT"),
         ({"WEBHOOK_PORT": "https"}, "WEBHOOK_PORT"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"TRANSLATE_TO": "klingon-x"}, "TRANSLATE_TO"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], message: str, tmp_path: Path) -> None:
@@ -107,3 +109,11 @@ def test_a_dotenv_readable_by_others_is_warned_about(
     with caplog.at_level(logging.WARNING, logger="bot.config"):
         read_dotenv(dotenv)
     assert caplog.text == ""
+
+
+def test_log_level_and_language_spellings_are_normalised(tmp_path: Path) -> None:
+    settings = load_settings(
+        {"LOG_LEVEL": "warn", "TRANSLATE_TO": "zh_cn"}, dotenv=tmp_path / "none"
+    )
+    assert settings.log_level == "WARNING"
+    assert settings.translate_to == "zh-CN"
