@@ -16,6 +16,7 @@ HTML.
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +26,7 @@ from bot.text import bounded
 # Braces nested deeper than this are read flat (their content kept, the braces dropped):
 # recursion stays far below Python's limit on hostile input such as 5,000 nested `{`.
 _MAX_DEPTH = 60
+_ASCII_LETTERS = frozenset(string.ascii_letters)
 
 
 def _names(text: str) -> frozenset[str]:
@@ -101,6 +103,8 @@ _SYMBOLS = {
     "LaTeX": "LaTeX", "TeX": "TeX", "BibTeX": "BibTeX", "AA": "Å", "aa": "å", "i": "ı",
     "j": "ȷ", "l": "ł", "L": "Ł", "o": "ø", "O": "Ø", "ss": "ß", "ae": "æ", "AE": "Æ",
     "oe": "œ", "OE": "Œ", "dh": "ð", "DH": "Ð", "th": "þ", "TH": "Þ", "ng": "ŋ", "NG": "Ŋ",
+    "Bbbk": "𝕜", "R": "ℝ", "N": "ℕ", "Z": "ℤ", "Q": "ℚ", "ie": "i.e.", "eg": "e.g.",
+    "etal": "et al.", "vs": "vs.", "textrightarrow": "→", "textleftarrow": "←",
     "quad": " ", "qquad": " ", "enspace": " ", "thinspace": " ", "medspace": " ",
     "thickspace": " ", "space": " ", "newline": " ", "par": " ", "cr": " ", "nobreakspace": " ",
 }  # fmt: skip
@@ -127,7 +131,7 @@ _CONTENT = _names(
     "textbf textit emph texttt textsf textrm textsc textsl textup textnormal textmd uline "
     "mbox hbox fbox text mathrm mathbf mathit mathsf mathtt mathnormal boldsymbol bm pmb "
     "operatorname mathop mathbin mathrel mathord footnote thanks ref eqref autoref cref Cref "
-    "smash underbrace overbrace boxed"
+    "smash underbrace overbrace boxed substack num si"
 )
 # Letters written as commands: TeX ends them at the space after, which is not a word break
 # (`Bj\\o rn` is Bjørn).
@@ -200,6 +204,8 @@ _ALPHABETS = {
     "mathbb": _BLACKBOARD,
     "Bbb": _BLACKBOARD,
     "mathds": _BLACKBOARD,
+    "mathbbm": _BLACKBOARD,
+    "cal": _CALLIGRAPHIC,
     "mathcal": _CALLIGRAPHIC,
     "mathscr": _CALLIGRAPHIC,
     "mathfrak": _FRAKTUR,
@@ -412,11 +418,13 @@ class _Reader:
         if self.pos >= len(src):
             return "\\"
         ch = src[self.pos]
-        if not ch.isalpha():
+        # Command names are ASCII letters: in `\partialΩ` (arXiv's API turns some macros into
+        # Unicode) the command ends before the Ω.
+        if ch not in _ASCII_LETTERS:
             self.pos += 1
             return self.symbol_command(ch, depth)
         end = self.pos
-        while end < len(src) and src[end].isalpha():
+        while end < len(src) and src[end] in _ASCII_LETTERS:
             end += 1
         name = src[self.pos : end]
         self.pos = end
@@ -507,6 +515,8 @@ class _Reader:
         if name in ("overset", "stackrel", "underset"):
             self.argument(depth)
             return self.argument(depth)
+        if name == "SI":  # siunitx: `\SI{3}{GHz}`
+            return f"{self.argument(depth)} {self.argument(depth)}"
         if name in ("begin", "end"):
             self.raw_argument()
             return " "
