@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from bench import commands, delivery, fetch, matching, push, startup, text, translation
+from bench import commands, delivery, fetch, fidelity, matching, push, startup, text, translation
 
 
 def main() -> None:
@@ -14,7 +14,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller inputs, for a fast check")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    for bench in (matching, push, translation, fetch, delivery, startup, text, commands):
+    for bench in (matching, push, translation, fetch, delivery, startup, text, fidelity, commands):
         for line in bench.run(quick=args.quick):
             print(line, flush=True)
 

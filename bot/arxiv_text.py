@@ -105,6 +105,8 @@ _SYMBOLS = {
     "oe": "œ", "OE": "Œ", "dh": "ð", "DH": "Ð", "th": "þ", "TH": "Þ", "ng": "ŋ", "NG": "Ŋ",
     "Bbbk": "𝕜", "R": "ℝ", "N": "ℕ", "Z": "ℤ", "Q": "ℚ", "ie": "i.e.", "eg": "e.g.",
     "etal": "et al.", "vs": "vs.", "textrightarrow": "→", "textleftarrow": "←",
+    "percent": "%", "celsius": "°C", "degreeCelsius": "°C", "milli": "m", "micro": "µ",
+    "item": "•", "over": "/", "Tilde": "~",
     "quad": " ", "qquad": " ", "enspace": " ", "thinspace": " ", "medspace": " ",
     "thickspace": " ", "space": " ", "newline": " ", "par": " ", "cr": " ", "nobreakspace": " ",
 }  # fmt: skip
@@ -131,7 +133,7 @@ _CONTENT = _names(
     "textbf textit emph texttt textsf textrm textsc textsl textup textnormal textmd uline "
     "mbox hbox fbox text mathrm mathbf mathit mathsf mathtt mathnormal boldsymbol bm pmb "
     "operatorname mathop mathbin mathrel mathord footnote thanks ref eqref autoref cref Cref "
-    "smash underbrace overbrace boxed substack num si"
+    "smash underbrace overbrace boxed substack num si ac acs acl gls glspl Gls"
 )
 # Letters written as commands: TeX ends them at the space after, which is not a word break
 # (`Bj\\o rn` is Bjørn).
@@ -448,6 +450,8 @@ class _Reader:
             return ch
         if ch in ",;: ":
             return " "
+        if ch == "-":  # a discretionary hyphen, written where the author wants a hyphen
+            return "-"
         if ch in "!/>":
             return ""
         if ch == "\\":
@@ -514,6 +518,13 @@ class _Reader:
             return self.argument(depth) if name == "textcolor" else ""
         if name in ("overset", "stackrel", "underset"):
             self.argument(depth)
+            return self.argument(depth)
+        if name in ("textsuperscript", "textsubscript"):
+            return _script("^" if name == "textsuperscript" else "_", self.text_argument(depth))
+        if name == "tag":
+            return f"({self.text_argument(depth)})"
+        if name == "hyperlink":
+            self.raw_argument()
             return self.argument(depth)
         if name == "SI":  # siunitx: `\SI{3}{GHz}`
             return f"{self.argument(depth)} {self.argument(depth)}"

@@ -33,6 +33,7 @@ _FOLD_PAIRS = {"æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"}
 # Arguments that are not text a reader wrote: a link's target, a citation key, an environment.
 _NOT_TEXT = re.compile(r"\\(?:href|cite[pt]?|label|ref|eqref|begin|end)\s*\{[^{}]*\}")
 _COMMAND = re.compile(r"\\(?:[A-Za-z]+\*?|.)", re.DOTALL)
+_ACCENT_COMMANDS = frozenset("\\" + ch for ch in "'`^\"~=.uvHckrdbt")
 _LEFTOVER = re.compile(r"\\[A-Za-z]+")
 _LESS = re.compile(r"\\(?:lt|textless)(?![A-Za-z])")
 _GREATER = re.compile(r"\\(?:gt|textgreater)(?![A-Za-z])")
@@ -53,7 +54,7 @@ def source_words(raw: str) -> list[str]:
     text = _NOT_TEXT.sub(" ", text)
     text = _LETTER_COMMANDS.sub(lambda m: _LETTER_SPELLING.get(m.group(1), m.group(1)), text)
     # An accent joins its letter to the word (`Cram\\'er`); any other command separates words.
-    text = _COMMAND.sub(lambda m: "" if len(m.group()) == 2 else " ", text)
+    text = _COMMAND.sub(lambda m: "" if m.group() in _ACCENT_COMMANDS else " ", text)
     text = text.replace("{", "").replace("}", "")
     return _WORD.findall(fold(text))
 
