@@ -298,6 +298,18 @@ def _fraction(numerator: str, denominator: str) -> str:
     return f"{part(numerator)}/{part(denominator)}"
 
 
+def _unicode(code: str) -> str:
+    """`x2014` or `8212` as its character; a control, surrogate or unassigned code point (which
+    could not be encoded, or would reorder the text around it) stays as written."""
+    written = f"\\unicode{{{code}}}"
+    code = code.strip()
+    try:
+        char = chr(int(code[1:], 16) if code[:1] in "xX" else int(code))
+    except (ValueError, OverflowError):
+        return written
+    return written if unicodedata.category(char).startswith("C") else char
+
+
 class _Reader:
     """One pass over a span's source, writing what a reader should see."""
 
@@ -452,7 +464,9 @@ class _Reader:
             return " "
         if ch == "-":  # a discretionary hyphen, written where the author wants a hyphen
             return "-"
-        if ch in "!/>":
+        if ch in "<>":  # a medium space in math; in text, an author escaping a comparison
+            return " " if self.math else ch
+        if ch in "!/":
             return ""
         if ch == "\\":
             return " "
@@ -521,6 +535,8 @@ class _Reader:
             return self.argument(depth)
         if name in ("textsuperscript", "textsubscript"):
             return _script("^" if name == "textsuperscript" else "_", self.text_argument(depth))
+        if name == "unicode":  # MathJax's `\unicode{x2014}`: the character itself
+            return _unicode(self.raw_argument() or "")
         if name == "tag":
             return f"({self.text_argument(depth)})"
         if name == "hyperlink":

@@ -50,6 +50,11 @@ QUANT_PH = SHARED / "data" / "feeds" / "rss_new_quant-ph_2025-04-28_Klafyvel-RSS
         # arXiv's API has already turned some macros to Unicode: `\partialΩ` is ∂Ω.
         (r"on $\partialΩ$", "on ∂Ω"),
         ("costs $5 and more", "costs $5 and more"),
+        (r"in 50 ms (\>20 FPS)", "in 50 ms (>20 FPS)"),
+        (r"non\-Euclidean", "non-Euclidean"),
+        (r"factors$\unicode{x2014}$data", "factors—data"),
+        # A code point that would reorder or break the text stays as written.
+        (r"$\unicode{x202E}$ and $\unicode{xD800}$", r"\unicode{x202E} and \unicode{xD800}"),
     ],
 )
 def test_display_text(raw: str, shown: str) -> None:
