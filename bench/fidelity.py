@@ -54,8 +54,8 @@ def run(quick: bool = False) -> Iterator[str]:
     recall = 100 * report.word_recall
     yield figure(
         "fidelity_word_recall_pct",
-        round(recall, 4),
-        f"% ({report.words_missing} of {report.words} words missing)",
+        recall,
+        f"% ({recall:.4f}%: {report.words_missing} of {report.words} words missing)",
         f">= {RECALL_TARGET}%",
         recall >= RECALL_TARGET,
     )
