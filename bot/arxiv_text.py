@@ -372,10 +372,17 @@ class _Reader:
         return "~"
 
     def punctuation(self, ch: str) -> str:
+        """TeX's dashes and quotes, except where the author meant the characters: an arrow
+        (`-->`) or a command-line option (` --verbose`)."""
         src = self.src
         for token, output in (("---", "—"), ("--", "–"), ("``", "“"), ("''", "”")):
             if src.startswith(token, self.pos):
-                self.pos += len(token)
+                end = self.pos + len(token)
+                after = src[end : end + 1]
+                before = src[self.pos - 1 : self.pos] if self.pos else " "
+                if token[0] == "-" and (after == ">" or (before.isspace() and after.isalpha())):
+                    break
+                self.pos = end
                 return output
         self.pos += 1
         return ch

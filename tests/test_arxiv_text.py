@@ -52,6 +52,8 @@ QUANT_PH = SHARED / "data" / "feeds" / "rss_new_quant-ph_2025-04-28_Klafyvel-RSS
         ("costs $5 and more", "costs $5 and more"),
         (r"in 50 ms (\>20 FPS)", "in 50 ms (>20 FPS)"),
         (r"non\-Euclidean", "non-Euclidean"),
+        ("pages 3--5, a pause --- then A --> B with --verbose", "pages 3–5, a pause — then"),
+        ("A --> B with --verbose", "A --> B with --verbose"),
         (r"factors$\unicode{x2014}$data", "factors—data"),
         # A code point that would reorder or break the text stays as written.
         (r"$\unicode{x202E}$ and $\unicode{xD800}$", r"\unicode{x202E} and \unicode{xD800}"),
