@@ -9,6 +9,7 @@ from bench import (
     commands,
     delivery,
     fetch,
+    fidelity,
     matching,
     push,
     startup,
@@ -32,8 +33,9 @@ def main() -> None:
         delivery,
         startup,
         text,
-        commands,
+        fidelity,
         summaries,
+        commands,
     ):
         for line in bench.run(quick=args.quick):
             print(line, flush=True)

@@ -231,6 +231,17 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         lock.release()
 
 
+def _audit(args: argparse.Namespace) -> int:
+    from bot.audit import audit_days, day_files, format_report
+
+    directory = Path(args.days)
+    files = day_files(directory) if directory.is_dir() else []
+    if not files:
+        raise UsageError(f"--days {args.days}: no day files (YYYY-MM-DD.jsonl.gz) there")
+    print("\n".join(format_report(audit_days(files[: args.limit] if args.limit else files))))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; its help text is the CLI's documentation."""
     parser = argparse.ArgumentParser(
@@ -268,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fetch = commands.add_parser("fetch", help="fetch the feed now, store it, print counts")
     fetch.add_argument("--category", action="append", default=[], help="default: subscribed")
+    audit = commands.add_parser("audit", help="fidelity figures of the text shown, on real days")
+    audit.add_argument("--days", required=True, metavar="DIR", help="a folder of day files")
+    audit.add_argument("--limit", type=int, help="read only the first N days")
     return parser
 
 
@@ -293,6 +307,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _stats(settings)
         if args.command == "backup":
             return _backup(settings, args)
+        if args.command == "audit":
+            return _audit(args)
         if args.command == "search":
             return asyncio.run(_search(settings, args))
         if args.command in (None, "run"):

@@ -60,10 +60,11 @@ async def _ensure_fetched(context: Context, chat: Chat) -> None:
 
 
 async def _digest_for(
-    update: Update, context: Context, chat: Chat, *, more: bool = False
+    update: Update, context: Context, chat: Chat, *, more: bool = False, whole: bool = False
 ) -> ChatDigest | None:
     """The chat's digest, fetching first when needed; replies itself when there is none.
-    `more`: the papers past the chat's cap, up to MORE_CAP, are the ones translated."""
+    `more`: the papers past the chat's cap, up to MORE_CAP, are the ones translated.
+    `whole`: every paper up to MORE_CAP, all translated (the export is not capped)."""
     lang = chat.ui_language
     store = services(context).store
     if not chats.subscriptions(store, chat.chat_id):
@@ -75,7 +76,7 @@ async def _digest_for(
         store,
         services(context).translator,
         chat,
-        cap=MORE_CAP if more else None,
+        cap=MORE_CAP if more or whole else None,
         first=chat.max_papers + 1 if more else 1,
     )
     if result is None:
@@ -132,7 +133,7 @@ async def digest(update: Update, context: Context) -> None:
 async def export(update: Update, context: Context) -> None:
     """`/export`: the latest digest as the Markdown file."""
     chat = register_chat(update, context)
-    result = await _digest_for(update, context, chat)
+    result = await _digest_for(update, context, chat, whole=True)
     if result is None:
         return
     document = await asyncio.to_thread(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import subprocess
 import sys
@@ -403,3 +405,40 @@ def test_search_prints_no_library_log_lines_unless_verbose(tmp_path: Path) -> No
         verbose = run(["search", "au:del_maestro", "--max", "2", "-v"], tmp_path, **env)
         assert verbose.returncode == 0 and verbose.stdout == quiet.stdout
         assert "INFO arxiv" in verbose.stderr
+
+
+def write_day(folder: Path, day: str, papers: list[dict[str, object]]) -> None:
+    """A day file in the shape of the real ones: one JSON paper a line, gzipped."""
+    lines = "".join(json.dumps(paper) + "\n" for paper in papers)
+    (folder / f"{day}.jsonl.gz").write_bytes(gzip.compress(lines.encode("utf-8")))
+
+
+def test_audit_prints_the_fidelity_figures_of_real_shaped_days(tmp_path: Path) -> None:
+    days = tmp_path / "days"
+    days.mkdir()
+    write_day(
+        days,
+        "2026-01-05",
+        [
+            {"id": "2601.00001", "abstract": r"Fidelity reaching 92.8% with $\sigma_n$ noise."},
+            {
+                "id": "2601.00002",
+                "abstract": r"For $1<p$ and $p > q$ the Cram\'er-Rao bound holds.",
+            },
+        ],
+    )
+    write_day(days, "2026-01-06", [{"id": "2601.00003", "abstract": r"Our \ourmodel wins."}])
+    result = run(["audit", "--days", str(days)], tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.splitlines()
+    assert "days: 2" in out and "papers: 3" in out
+    assert "abstracts losing over 10% of their words: 0" in out
+    assert "math spans: 3, vanished: 0" in out
+    assert "'%' kept: 1 of 1" in out and "'<' kept: 1 of 1" in out and "'>' kept: 1 of 1" in out
+    assert "  \\ourmodel: 1" in out
+
+
+def test_audit_of_a_folder_without_days_is_one_line(tmp_path: Path) -> None:
+    result = run(["audit", "--days", str(tmp_path / "nowhere")], tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "no day files" in result.stderr

@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
 
+from bot.arxiv_text import spans
 from bot.match import build_digest
 from bot.models import (
     AnnounceType,
@@ -348,3 +352,109 @@ def test_an_untranslated_text_nobody_wanted_translated_has_no_note() -> None:
     message = render_entry(entry, text, "zh-CN", 1)
     assert labels("zh-CN").translation_unavailable not in message
     assert message.count("<blockquote expandable>") == 1
+
+
+# The Markdown export: what the feed says, inert, with accents and math -----------------------
+
+QUANT_PH = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "data"
+    / "feeds"
+    / "rss_new_quant-ph_2025-04-28_Klafyvel-RSSFeeds.jl.xml"
+)
+READER = MarkdownIt("commonmark").enable("table").use(footnote_plugin)
+
+
+def tokens_of(document: str) -> list[Token]:
+    """Every token a footnote-aware Markdown reader makes of the document, inline ones too."""
+    found: list[Token] = []
+    pending = READER.parse(document)
+    while pending:
+        token = pending.pop()
+        found.append(token)
+        pending.extend(token.children or [])
+    return found
+
+
+def export_of(papers: list[Paper], texts: dict[str, PaperText] | None = None) -> str:
+    entries = tuple(DigestEntry(paper, ()) for paper in papers)
+    digest = Digest(announced=date(2025, 4, 28), entries=entries, total=len(entries))
+    return render_markdown(digest, texts or {}, "en")
+
+
+def test_export_has_unicode_accents_and_keeps_math() -> None:
+    paper = Paper(
+        "2504.00001",
+        1,
+        r"Cram\'er-Rao bounds for Schr\"odinger cats",
+        r"We bound $\sigma_n$ by $\tfrac12$ at 92.8% fidelity when $1<p$ and $p > q$.",
+        ("A",),
+        ("quant-ph",),
+    )
+    out = export_of([paper])
+    assert "[Cramér-Rao bounds for Schrödinger cats](https://arxiv.org/abs/2504.00001)" in out
+    assert "Cram\\'er" not in out and 'Schr\\"o' not in out
+    assert "$\\sigma_n$" in out and "$\\tfrac12$" in out
+    assert "92.8% fidelity when $1\\lt p$ and $p \\gt q$." in out
+
+
+def test_export_of_a_real_quant_ph_paper() -> None:
+    if not QUANT_PH.is_file():
+        pytest.skip("the real quant-ph feed (../shared/data/feeds) is not on this machine")
+    papers = {paper.arxiv_id: paper for paper in load_feed_file(QUANT_PH).papers}
+    cramer, cat = papers["2504.17873"], papers["2504.18372"]
+    assert "Cram\\'er" in cramer.title and 'Schr\\"odinger' in cat.title
+    out = export_of([cramer, cat])
+    assert "SLD Cramér-Rao bounds" in out and "Optical Schrödinger cat states" in out
+    assert "\\'" not in out and '\\"' not in out
+    for paper in (cramer, cat):
+        for span in spans(paper.abstract):
+            if span.math and not {"<", ">", "]("} & set(span.body):
+                assert f"${' '.join(span.body.split())}$" in out
+
+
+HOSTILE = st.sampled_from(
+    [
+        "[x](javascript:alert(1))",
+        "![img](http://evil.example/a.png)",
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "<http://evil.example>",
+        "[ref]: http://evil.example",
+        "$[x](javascript:alert(1))$",
+        "$a<b>c$",
+        "`code`",
+        "*emph* _u_",
+        "| cell |",
+        "\n\n# heading\n",
+        "\\",
+        "&lt;b&gt;",
+        "word",
+        " ",
+    ]
+)
+
+
+@given(st.lists(HOSTILE, min_size=1, max_size=8).map("".join))
+def test_feed_markup_in_the_export_is_inert(hostile: str) -> None:
+    paper = Paper("2504.00002", 1, hostile, hostile, ("A",), ("quant-ph",))
+    texts = {paper.arxiv_id: PaperText(hostile, hostile, hostile, "zh-CN")}
+    out = export_of([paper], texts)
+    found = tokens_of(out)
+    links = [token.attrs.get("href") for token in found if token.type == "link_open"]
+    assert links == ["https://arxiv.org/abs/2504.00002"] * 2, out
+    assert not [token for token in found if token.type in ("image", "html_inline", "html_block")]
+    # One table row and one footnote: the text broke neither.
+    assert out.count("\n| [^1] | ") == 1 and out.count("\n[^1]: ") == 1
+    assert [token.type for token in found].count("footnote_open") == 1
+
+
+def test_export_has_every_paper_of_a_40_paper_digest() -> None:
+    papers = [
+        Paper(f"2504.{i:05d}", 1, f"Paper number {i}", f"Abstract {i}.", ("A",), ("quant-ph",))
+        for i in range(40)
+    ]
+    out = export_of(papers)
+    assert out.count("\n| [^") == 40 and out.count("\n[^") == 40
+    assert "Paper number 39" in out

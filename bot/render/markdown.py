@@ -8,14 +8,19 @@
                                        one-liner, a blank indented line, translated abstract,
                                        original abstract
 ```
-Titles and abstracts keep their LaTeX: Markdown readers render math, and a copy-paste into a
-paper keeps it exact. Table cells escape `|` and line breaks; link text escapes brackets.
+Feed text (titles, abstracts, summaries, their translations) goes through
+`bot.arxiv_text.markdown_text`: accents become letters (`Cram\\'er` → Cramér), math stays as
+`$…$` (Markdown readers render it), and everything else is escaped, so a `[x](javascript:…)`,
+an `![img](…)` or a `<script>` in a title or abstract shows as text, never as a link, an
+image or HTML. Table cells also escape `|` and line breaks.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
+from bot.arxiv_text import markdown_text
 from bot.models import Digest, Paper, PaperText
 from bot.render.labels import labels
 from bot.text import normalize_space
@@ -23,14 +28,20 @@ from bot.text import normalize_space
 INDENT = "    "
 
 
+def feed_text(text: str) -> str:
+    """Feed text as inert Markdown on one line: accents as letters, math as `$…$`."""
+    return normalize_space(markdown_text(text))
+
+
 def table_cell(text: str) -> str:
-    """Text that cannot break a table row: one line, `|` escaped."""
-    return normalize_space(text).replace("\\|", "|").replace("|", "\\|")
+    """Feed text that cannot break a table row: one line, every `|` escaped (in math too: a
+    table splits its cells before it reads the math)."""
+    return re.sub(r"(?<!\\)\|", r"\\|", feed_text(text))
 
 
 def link_text(text: str) -> str:
-    """Text that cannot break a `[text](url)` link (and is a valid table cell)."""
-    return table_cell(text).replace("[", "\\[").replace("]", "\\]")
+    """Feed text that cannot break a `[text](url)` link (brackets are escaped) nor a table."""
+    return table_cell(text)
 
 
 def _text(texts: Mapping[str, PaperText], paper: Paper, language: str) -> PaperText:
@@ -64,24 +75,24 @@ def render_markdown(digest: Digest, texts: Mapping[str, PaperText], language: st
     for index, entry in enumerate(digest.entries, 1):
         paper = entry.paper
         text = _text(texts, paper, language)
-        title = normalize_space(text.title)
+        title = feed_text(text.title)
         if text.translation_failed:
             title = f"{title} {words.translation_unavailable}"
         lines += [f"[^{index}]: {title}", ""]
         # The original title under the translated one; an untranslated title is said once.
         if text.translated:
-            lines += [INDENT + normalize_space(paper.title), ""]
+            lines += [INDENT + feed_text(paper.title), ""]
         lines += [
             f"{INDENT}[{paper.abs_url}]({paper.abs_url})",
             "",
-            INDENT + normalize_space(text.summary),
+            INDENT + feed_text(text.summary),
             "",
             INDENT,
             "",
         ]
         if text.translated and normalize_space(text.abstract) != normalize_space(paper.abstract):
-            lines += [INDENT + normalize_space(text.abstract), ""]
-        lines += [INDENT + normalize_space(paper.abstract), INDENT]
+            lines += [INDENT + feed_text(text.abstract), ""]
+        lines += [INDENT + feed_text(paper.abstract), INDENT]
     # The samples end with an empty line after the last block.
     lines += ["", ""]
     return "\n".join(lines)
