@@ -7,6 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.i18n import t
 from bot.match import parse_keywords
 from bot.models import SubscriptionKind
+from bot.names import followed_authors
 from bot.render.telegram import echo, escape
 from bot.sources.taxonomy import get_taxonomy
 from bot.subscriptions import MAX_SUBSCRIPTIONS, MAX_VALUE_LENGTH, AddResult, Outcome, add
@@ -98,22 +99,12 @@ async def keyword(update: Update, context: Context) -> None:
     await reply(update, context, "\n".join(lines))
 
 
-def _author_names(text: str) -> list[str]:
-    """Authors separated by commas or each in quotes: `"Yann LeCun", Kaiming He`."""
-    names: list[str] = []
-    includes, _ = parse_keywords(text) if '"' in text or "“" in text else ([], [])
-    if includes:
-        names = [k.text for k in includes]
-    else:
-        names = [" ".join(part.split()) for part in text.split(",")]
-    return [n for n in dict.fromkeys(names) if n]
-
-
 async def author(update: Update, context: Context) -> None:
-    """`/author "Name"` (several separated by commas)."""
+    """`/author Name`: several separated by `;`, new lines or commas, `Last, First` understood
+    (bot/names.py); each is stored as `First Last`, which the reply shows."""
     chat = register_chat(update, context)
     lang = chat.ui_language
-    names = _author_names(command_args(context))
+    names = followed_authors(command_args(context))
     if not names:
         await reply(update, context, t("author_usage", lang))
         return
