@@ -42,8 +42,10 @@ def fold_plain(text: str) -> str:
     if text.isascii():
         return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
-    # NFKD can produce capitals (`ℌ` → H), so case is folded after it, then the letters.
-    return _ACCENTS.sub("", decomposed).casefold().translate(_LETTERS)
+    # NFKD can produce capitals (`ℌ` → H), so case is folded after it, then the letters; the
+    # marks that stay (kana voicing) are composed again, as typed text has them.
+    folded = _ACCENTS.sub("", decomposed).casefold().translate(_LETTERS)
+    return unicodedata.normalize("NFC", folded)
 
 
 def fold(raw: str) -> str:

@@ -82,7 +82,7 @@ def followed_authors(text: str) -> list[str]:
     for chunk in chunks[::2]:
         for piece in _SEPARATORS.split(chunk):
             names.extend(_one_piece(piece, listed))
-    cleaned = (" ".join(name.split()).strip(" ,;") for name in names)
+    cleaned = map(without_affiliations, names)
     return list(dict.fromkeys(n for n in cleaned if name_tokens(n)))
 
 

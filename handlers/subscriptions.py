@@ -99,12 +99,21 @@ async def keyword(update: Update, context: Context) -> None:
     await reply(update, context, "\n".join(lines))
 
 
+def _lines_after_command(update: Update) -> str:
+    """The message after `/author`, line breaks kept: one author a line is a list (the
+    command's args are split on any whitespace, which would lose them)."""
+    message = update.effective_message
+    text = (message.text or "") if message is not None else ""
+    parts = text.split(maxsplit=1)
+    return parts[1] if len(parts) == 2 and parts[0].startswith("/") else ""
+
+
 async def author(update: Update, context: Context) -> None:
     """`/author Name`: several separated by `;`, new lines or commas, `Last, First` understood
     (bot/names.py); each is stored as `First Last`, which the reply shows."""
     chat = register_chat(update, context)
     lang = chat.ui_language
-    names = followed_authors(command_args(context))
+    names = followed_authors(_lines_after_command(update) or command_args(context))
     if not names:
         await reply(update, context, t("author_usage", lang))
         return
