@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.i18n import t
 from bot.match import parse_keywords
 from bot.models import SubscriptionKind
-from bot.names import followed_authors
+from bot.names import followed_authors, name_tokens
 from bot.render.telegram import echo, escape
 from bot.sources.taxonomy import get_taxonomy
 from bot.subscriptions import MAX_SUBSCRIPTIONS, MAX_VALUE_LENGTH, AddResult, Outcome, add
@@ -144,6 +144,16 @@ def _lookup(items: list[Subscription], token: str) -> list[Subscription]:
     return found
 
 
+def _followed_authors_named(items: list[Subscription], text: str) -> list[Subscription]:
+    """The followed authors `text` names, read as /author reads names; empty unless every
+    name in it is one the chat follows (then it is not a list of codes or keywords)."""
+    wanted = [name_tokens(name) for name in followed_authors(text)]
+    authors = [item for item in items if item.kind is SubscriptionKind.AUTHOR]
+    found = [item for item in authors if name_tokens(item.value) in wanted]
+    named = {name_tokens(item.value) for item in found}
+    return found if wanted and all(w in named for w in wanted) else []
+
+
 async def unsubscribe(update: Update, context: Context) -> None:
     """`/unsubscribe cs.CV`, several, a keyword or author, or `all` (confirmed by a button)."""
     chat = register_chat(update, context)
@@ -177,7 +187,10 @@ async def unsubscribe(update: Update, context: Context) -> None:
         return
     includes, excludes = parse_keywords(text)
     tokens = [k.text for k in (*includes, *excludes)] if '"' in text else text.split()
-    removed: list[Subscription] = []
+    removed: list[Subscription] = _followed_authors_named(items, text)
+    if removed:
+        # `/unsubscribe Van Meter` or `Sathe, Pratik`: authors as /author reads them.
+        tokens = []
     missing: list[str] = []
     for token in tokens:
         matches = _lookup(items, token)

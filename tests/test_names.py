@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.folding import fold, fold_plain
+from bot.models import SubscriptionKind
 from bot.names import (
     PARTICLES,
     author_matches,
@@ -17,6 +18,9 @@ from bot.names import (
     surname_key,
     without_affiliations,
 )
+from storage import chats
+from tests.conftest import RunningBot
+from tests.test_bot_subscriptions import USER, ask
 
 
 @pytest.mark.parametrize(
@@ -172,3 +176,24 @@ def test_any_input_gives_clean_names_or_none(text: str) -> None:
 
 def test_particles_are_folded_words() -> None:
     assert all(p == fold(p) and " " not in p for p in PARTICLES)
+
+
+async def test_a_reader_unfollows_authors_as_they_typed_them(running_bot: RunningBot) -> None:
+    await ask(running_bot, "/author Sathe, Pratik; Ai, Lin\nVan Meter")
+
+    def followed() -> list[str]:
+        return [
+            s.value
+            for s in chats.subscriptions(running_bot.store, USER)
+            if s.kind is SubscriptionKind.AUTHOR
+        ]
+
+    assert followed() == ["Pratik Sathe", "Lin Ai", "Van Meter"]
+    reply = await ask(running_bot, "/unsubscribe Sathe, Pratik")
+    assert "Removed: <code>Pratik Sathe</code>" in reply["text"]
+    assert followed() == ["Lin Ai", "Van Meter"]
+    await ask(running_bot, "/unsubscribe van meter")
+    assert followed() == ["Lin Ai"]
+    # A surname alone is not the person followed: nothing removed, and the reply says so.
+    reply = await ask(running_bot, "/unsubscribe Ai")
+    assert "don't follow <code>Ai</code>" in reply["text"] and followed() == ["Lin Ai"]
