@@ -15,10 +15,15 @@ from bot.folding import fold
 
 # Words that start a surname when they stand before its last word: `Rodney Van Meter`, `Juan de la
 # Cruz`, `Curt von Keyserlingk`. Folded forms. A name that only looks like one (`Le Song`, whose
-# given name is Le) still matches: each reading of a name is tried.
+# given name is Le) still matches: each reading of a name is tried. Words that are more often
+# given names on arXiv (Bin, Al, El: `Bin Wang` would follow every `… Bin Wang`) are left out;
+# hyphenated ones (`al-Hassan`) join the surname anyway.
 PARTICLES = frozenset(
-    """van von der den ter ten de del della dei degli di da das dos do du la le les lo zu af av
-    bin ibn al el mac st""".split()  # noqa: SIM905 (reads better as prose than as a list)
+    {
+        *("van", "von", "der", "den", "ter", "ten", "zu"),
+        *("de", "del", "della", "dei", "degli", "di", "da", "das", "dos", "du"),
+        *("la", "le", "les", "lo"),
+    }
 )
 
 _PARENTHESES = re.compile(r"\([^()]*\)")

@@ -197,3 +197,10 @@ async def test_a_reader_unfollows_authors_as_they_typed_them(running_bot: Runnin
     # A surname alone is not the person followed: nothing removed, and the reply says so.
     reply = await ask(running_bot, "/unsubscribe Ai")
     assert "don't follow <code>Ai</code>" in reply["text"] and followed() == ["Lin Ai"]
+
+
+def test_a_given_name_that_is_also_a_particle_elsewhere_is_a_given_name() -> None:
+    # Thousands of arXiv authors are called Bin: following Bin Wang is not following Xiao Bin Wang.
+    assert author_matches("Bin Wang", "Bin Wang (Peking University)")
+    assert author_matches("B. Wang", "Bin Wang")
+    assert not author_matches("Bin Wang", "Xiao Bin Wang")
