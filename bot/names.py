@@ -29,6 +29,7 @@ PARTICLES = frozenset(
 _PARENTHESES = re.compile(r"\([^()]*\)")
 _SEPARATORS = re.compile(r"[;\n]")
 _WORD = re.compile(r"\w+")
+_HYPHENS = re.compile(r"[-‐‑‒–—]")
 _APOSTROPHES = re.compile(r"(?<=\w)['’ʼ](?=\w)")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "＂": '"'})
 # One initial as a bibliography writes it after "Last,": `F.`, `J.-P.`, `R`.
@@ -97,7 +98,7 @@ def _words(name: str) -> tuple[tuple[str, bool], ...]:
     plain = _APOSTROPHES.sub("", fold(without_affiliations(name)))
     words: list[tuple[str, bool]] = []
     for chunk in plain.split():
-        for n, part in enumerate(re.split(r"[-‐‑‒–—]", chunk)):
+        for n, part in enumerate(_HYPHENS.split(chunk)):
             for k, word in enumerate(_WORD.findall(part)):
                 if word != "_":
                     words.append((word, n > 0 and k == 0))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import unicodedata
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.cli import interests_from_args
 from bot.folding import fold, fold_plain
 from bot.models import SubscriptionKind
 from bot.names import (
@@ -204,3 +206,15 @@ def test_a_given_name_that_is_also_a_particle_elsewhere_is_a_given_name() -> Non
     assert author_matches("Bin Wang", "Bin Wang (Peking University)")
     assert author_matches("B. Wang", "Bin Wang")
     assert not author_matches("Bin Wang", "Xiao Bin Wang")
+
+
+def test_the_command_line_reads_authors_as_the_bot_does() -> None:
+    args = argparse.Namespace(
+        category=[],
+        keyword=[],
+        exclude=[],
+        author=["Sathe, Pratik; Ai, Lin", "Van Meter", "Lin Ai (Columbia)"],
+        no_cross=False,
+        replacements=False,
+    )
+    assert interests_from_args(args).authors == ("Pratik Sathe", "Lin Ai", "Van Meter")
