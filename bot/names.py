@@ -88,8 +88,12 @@ def followed_authors(text: str) -> list[str]:
     for chunk in chunks[::2]:
         for piece in _SEPARATORS.split(chunk):
             names.extend(_one_piece(piece, listed))
-    cleaned = map(without_affiliations, names)
-    return list(dict.fromkeys(n for n in cleaned if name_tokens(n)))
+    # One name typed twice (`Jane Doe; jane doe`) is one author: the first spelling is kept.
+    unique: dict[tuple[str, ...], str] = {}
+    for name in map(without_affiliations, names):
+        if name_tokens(name):
+            unique.setdefault(name_tokens(name), name)
+    return list(unique.values())
 
 
 @lru_cache(maxsize=65536)
