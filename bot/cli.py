@@ -13,6 +13,7 @@ from bot.config import TRANSLATORS, ConfigError, Settings, load_settings
 from bot.logs import REDACT, configure_logging
 from bot.match import DEFAULT_CAP, build_digest
 from bot.models import Feed, Interests, Keyword
+from bot.names import followed_authors
 from bot.render.markdown import render_markdown
 from bot.render.telegram import render_digest, render_text
 from bot.sources.fetch import FetchError, feed_url, fetch_url, load_feed_file
@@ -52,7 +53,8 @@ def interests_from_args(args: argparse.Namespace) -> Interests:
         categories=frozenset(codes),
         keywords=tuple(keyword(k) for k in args.keyword if k.strip()),
         excludes=tuple(keyword(k) for k in args.exclude if k.strip()),
-        authors=tuple(a.strip() for a in args.author if a.strip()),
+        # As /author reads them: `--author "Sathe, Pratik; Ai, Lin"` is two authors.
+        authors=tuple(dict.fromkeys(name for a in args.author for name in followed_authors(a))),
         include_cross=not args.no_cross,
         include_replacements=args.replacements,
     )

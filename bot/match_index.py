@@ -20,12 +20,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-# The index shares match.py's tokenizer and name folding on purpose: the same tokens on both
-# sides are what makes an indexed lookup answer exactly what a scan would.
+# The index shares match.py's tokenizer and bot/names.py's name reading on purpose: the same
+# folded tokens on both sides are what makes an indexed lookup answer exactly what a scan would.
 from bot.match import (
     DEFAULT_CAP,
     _expand,
-    _name_tokens,
     _stem,
     _tokens,
     assemble_digest,
@@ -34,6 +33,7 @@ from bot.match import (
     keyword_tokens,
 )
 from bot.models import Digest, Interests, Keyword, Paper, Reason, ReasonKind
+from bot.names import surname_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +88,8 @@ class _Announcement:
 
     @classmethod
     def index(cls, papers: Sequence[Paper]) -> _Announcement:
-        """Tokenise every title and abstract once and file each paper under what it contains."""
+        """Fold and tokenise every title and abstract once (the costly part: LaTeX rendered,
+        accents folded) and file each paper under what it contains and who wrote it."""
         batch = cls(papers)
         for i, paper in enumerate(papers):
             bit = 1 << i
@@ -109,9 +110,10 @@ class _Announcement:
                 primary = paper.primary_category
                 batch.primaries[primary] = batch.primaries.get(primary, 0) | bit
             for name in paper.authors:
-                parts = _name_tokens(name)
-                if parts:
-                    batch.surnames.setdefault(parts[-1], []).append((i, name))
+                # Every reading of a name (`Van Meter` or `Meter`) ends in this word.
+                key = surname_key(name)
+                if key is not None:
+                    batch.surnames.setdefault(key, []).append((i, name))
         for bits in batch.ids.values():
             if bits & (bits - 1):
                 batch.listed_twice |= bits
@@ -172,9 +174,9 @@ class _Announcement:
         found = self._authors.get(followed)
         if found is None:
             found = 0
-            wanted = _name_tokens(followed)
-            if wanted:
-                for i, name in self.surnames.get(wanted[-1], ()):
+            wanted = surname_key(followed)
+            if wanted is not None:
+                for i, name in self.surnames.get(wanted, ()):
                     if author_matches(followed, name):
                         found |= 1 << i
             self._authors[followed] = found

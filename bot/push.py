@@ -125,7 +125,10 @@ async def _queue_digests(
     one transaction for its messages. The event loop gets a turn after each digest, so the
     sender keeps sending and commands are answered while 100,000 digests are queued.
     """
-    index = AnnouncementIndex(papers.announced_papers(store, latest))
+    # Indexing folds every title and abstract (LaTeX rendered): seconds for a big day, so it
+    # runs off the event loop, which keeps answering commands meanwhile.
+    announced = papers.announced_papers(store, latest)
+    index = await asyncio.to_thread(AnnouncementIndex, announced)
     for start in range(0, len(due), PUSH_BATCH):
         batch = {chat.chat_id: chat for chat in due[start : start + PUSH_BATCH]}
         followed = chats.subscriptions_of(store, list(batch))

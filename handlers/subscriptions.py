@@ -7,6 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.i18n import t
 from bot.match import parse_keywords
 from bot.models import SubscriptionKind
+from bot.names import followed_authors, name_tokens
 from bot.render.telegram import echo, escape
 from bot.sources.taxonomy import get_taxonomy
 from bot.subscriptions import MAX_SUBSCRIPTIONS, MAX_VALUE_LENGTH, AddResult, Outcome, add
@@ -98,22 +99,21 @@ async def keyword(update: Update, context: Context) -> None:
     await reply(update, context, "\n".join(lines))
 
 
-def _author_names(text: str) -> list[str]:
-    """Authors separated by commas or each in quotes: `"Yann LeCun", Kaiming He`."""
-    names: list[str] = []
-    includes, _ = parse_keywords(text) if '"' in text or "“" in text else ([], [])
-    if includes:
-        names = [k.text for k in includes]
-    else:
-        names = [" ".join(part.split()) for part in text.split(",")]
-    return [n for n in dict.fromkeys(names) if n]
+def _lines_after_command(update: Update) -> str:
+    """The message after `/author`, line breaks kept: one author a line is a list (the
+    command's args are split on any whitespace, which would lose them)."""
+    message = update.effective_message
+    text = (message.text or "") if message is not None else ""
+    parts = text.split(maxsplit=1)
+    return parts[1] if len(parts) == 2 and parts[0].startswith("/") else ""
 
 
 async def author(update: Update, context: Context) -> None:
-    """`/author "Name"` (several separated by commas)."""
+    """`/author Name`: several separated by `;`, new lines or commas, `Last, First` understood
+    (bot/names.py); each is stored as `First Last`, which the reply shows."""
     chat = register_chat(update, context)
     lang = chat.ui_language
-    names = _author_names(command_args(context))
+    names = followed_authors(_lines_after_command(update) or command_args(context))
     if not names:
         await reply(update, context, t("author_usage", lang))
         return
@@ -142,6 +142,16 @@ def _lookup(items: list[Subscription], token: str) -> list[Subscription]:
         ):
             found.append(item)
     return found
+
+
+def _followed_authors_named(items: list[Subscription], text: str) -> list[Subscription]:
+    """The followed authors `text` names, read as /author reads names; empty unless every
+    name in it is one the chat follows (then it is not a list of codes or keywords)."""
+    wanted = [name_tokens(name) for name in followed_authors(text)]
+    authors = [item for item in items if item.kind is SubscriptionKind.AUTHOR]
+    found = [item for item in authors if name_tokens(item.value) in wanted]
+    named = {name_tokens(item.value) for item in found}
+    return found if wanted and all(w in named for w in wanted) else []
 
 
 async def unsubscribe(update: Update, context: Context) -> None:
@@ -177,7 +187,10 @@ async def unsubscribe(update: Update, context: Context) -> None:
         return
     includes, excludes = parse_keywords(text)
     tokens = [k.text for k in (*includes, *excludes)] if '"' in text else text.split()
-    removed: list[Subscription] = []
+    removed: list[Subscription] = _followed_authors_named(items, text)
+    if removed:
+        # `/unsubscribe Van Meter` or `Sathe, Pratik`: authors as /author reads them.
+        tokens = []
     missing: list[str] = []
     for token in tokens:
         matches = _lookup(items, token)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -15,7 +16,10 @@ from bot.match import (
     match_paper,
     parse_keywords,
 )
-from bot.models import AnnounceType, Interests, Keyword, Paper, ReasonKind
+from bot.models import AnnounceType, Interests, Keyword, Paper, ReasonKind, SubscriptionKind
+from storage import chats
+from tests.conftest import RunningBot
+from tests.test_bot_subscriptions import USER, ask
 
 
 def paper(
@@ -67,6 +71,23 @@ def kw(text: str) -> Keyword:
         ("bias", "biased estimators", False),
         ("analysis", "analyses", False),  # irregular plural: not folded, documented limitation
         ("α", "an α-stable law", True),
+        # Accents, LaTeX accents and case fold away, on either side.
+        ("Cramér-Rao", "the Cram\\'er-Rao bound", True),
+        ("cramer-rao", "the Cram\\'er-Rao bound", True),
+        ("Cramer-Rao", "the Cramér-Rao bound", True),
+        ("Cram\\'er-Rao", "the Cramer-Rao bound", True),
+        ("Cramér-Rao", "a Cram\\'{e}r--Rao bound", True),
+        ("cramérrao", "the Cramér-Rao bound", True),
+        ("Schrödinger", 'the nonlinear Schr\\"odinger equation', True),
+        ("Schrodinger", "SCHRÖDINGER", True),
+        ('Schr\\"odinger', "Schrödinger cats", True),
+        ("Poincaré", "Poincar\\'e inequalities", True),
+        ("Sørensen", "the Sorensen method", True),
+        ("straße", "STRASSE", True),
+        ("ﬁnite", "finite elements", True),
+        ("α-stable", "an $\\alpha$-stable law", True),
+        ("Cramér-Rao", "Cramer bound and Rao", False),  # still a phrase, in order
+        ("Schrödinger", "Schrödingers", True),  # plurals after folding
     ],
 )
 def test_keyword_matching_rules(keyword: str, text: str, expected: bool) -> None:
@@ -85,6 +106,26 @@ def test_keyword_matching_rules(keyword: str, text: str, expected: bool) -> None
         ("Yann LeCun", "Yann Lecunn", False),
         ("Kaiming He", "Kaiming He (Meta, FAIR)", True),
         ("Smith", "John Smithson", False),
+        # Particles belong to the surname; the last word alone still names the family.
+        ("Van Meter", "Rodney Van Meter", True),
+        ("van meter", "Rodney Van Meter", True),
+        ("R. Van Meter", "Rodney Van Meter", True),
+        ("Rodney Van Meter", "Rodney van Meter", True),
+        ("Meter", "Rodney Van Meter", True),
+        ("Van Meter", "Meter Rodney", False),
+        ("Van Meter", "Rodney Meter", False),
+        ("de la Cruz", "Pablo de la Cruz", True),
+        ("P. de la Cruz", "Pablo De La Cruz (ICFO)", True),
+        ("von Keyserlingk", "Curt von Keyserlingk", True),
+        ("L. Song", "Le Song", True),  # a given name that looks like a particle
+        ("Hajdusek", "Michal Hajdu\\v{s}ek", True),
+        ("Sørensen", "Ingrid S{\\o}rensen", True),
+        ("Rodriguez-Galvez", "Borja Rodríguez-Gálvez", True),
+        ("B. Rodríguez Gálvez", "Borja Rodríguez-Gálvez", True),
+        ("Lin Ai", "Lin Ai (Columbia University, New York)", True),
+        ("Lin Ai", "Wei Lin", False),
+        ("Lin Ai", "Ai Lin", False),
+        ("O'Brien", "Kate OBrien", True),
     ],
 )
 def test_author_matching(followed: str, author: str, expected: bool) -> None:
@@ -358,3 +399,42 @@ def test_cross_list_is_relative_to_the_chats_own_categories() -> None:
         [replaced], Interests(CV, include_replacements=True), announced=None
     ).entries[0]
     assert entry.paper.announce_type is AnnounceType.REPLACE
+
+
+# A quant-ph day the project wrote in arXiv's RSS format: LaTeX accents in titles, abstracts and
+# names, particles, affiliations, and strangers who share a word with a followed name.
+ACCENTS_FEED = Path(__file__).parent / "fixtures" / "rss-quant-ph-names-and-accents.xml"
+
+
+async def test_a_reader_follows_van_meter_and_cramer_rao_through_the_bot(
+    running_bot: RunningBot,
+) -> None:
+    running_bot.feeds.route("/rss/quant-ph", ACCENTS_FEED.read_bytes())
+    await ask(running_bot, "/subscribe quant-ph")
+    await ask(running_bot, "/keyword Cramer-Rao schrodinger")
+    await ask(running_bot, "/author Van Meter")
+    reply = await ask(running_bot, "/author Sathe, Pratik; Ai, Lin")
+    assert "Pratik Sathe" in reply["text"] and "Lin Ai" in reply["text"]
+    authors = [
+        s.value
+        for s in chats.subscriptions(running_bot.store, USER)
+        if s.kind is SubscriptionKind.AUTHOR
+    ]
+    assert authors == ["Van Meter", "Pratik Sathe", "Lin Ai"]
+    before = len(running_bot.api.sent(USER))
+    running_bot.api.push_message(USER, "/digest")
+    # The overview, then one message per paper: Van Meter's, the Cramér-Rao and Schrödinger
+    # papers, and the one by Lin Ai and Pratik Sathe; not Wei Lin's, not "Cramer bound" alone.
+    messages = await running_bot.api.wait_for_messages(before + 5, USER)
+    shown = {
+        button["url"].rsplit("/", 1)[-1]: message["text"]
+        for message in messages[before:]
+        for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
+        for button in row
+        if "/pdf/" in button.get("url", "")
+    }
+    assert "4 篇" in messages[before]["text"]  # the overview counts every match
+    assert set(shown) == {"2611.90001", "2611.90002", "2611.90003", "2611.90004"}
+    assert "Cramér-Rao" in shown["2611.90002"]
+    authors_line = next(line for line in shown["2611.90004"].splitlines() if "👥" in line)
+    assert authors_line == "👥 Lin Ai, Pratik Sathe"

@@ -139,11 +139,11 @@ def test_entries_lacking_fields_are_skipped_not_fatal() -> None:
     assert len(feed.papers) == 123
 
 
-def test_authors_with_affiliations_containing_commas() -> None:
+def test_authors_with_affiliations_containing_commas_are_names_only() -> None:
     assert split_authors(
-        "Wei Zhang (Tsinghua University, Beijing), Ada Lovelace, and Alan Turing"
+        "Wei Zhang (Tsinghua University, Beijing), Ada Lovelace (MIT (CSAIL)), and Alan Turing"
     ) == (
-        "Wei Zhang (Tsinghua University, Beijing)",
+        "Wei Zhang",
         "Ada Lovelace",
         "Alan Turing",
     )

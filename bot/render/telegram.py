@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 
 from bot.models import Digest, DigestEntry, Paper, PaperText, Reason, ReasonKind
+from bot.names import without_affiliations
 from bot.render.fit import MESSAGE_LIMIT, split_message, utf16_length
 from bot.render.labels import Labels, labels
 from bot.render.latex import latex_to_text
@@ -70,11 +71,14 @@ def _attr(text: str) -> str:
 
 
 def authors_line(authors: tuple[str, ...], limit: int = MAX_AUTHORS) -> str:
-    """`A, B, C, … +12` for long author lists; a name past 100 characters is shortened."""
-    shown = [cut_text(name, NAME_LIMIT) for name in authors[:limit]]
-    if len(authors) <= limit:
+    """`A, B, C, … +12`: names only, the first `limit` then how many more; a name past 100
+    characters is shortened. Affiliations are dropped here too, for papers stored before the
+    feed parser dropped them (one such line ran to 600 characters)."""
+    names = [name for name in map(without_affiliations, authors) if name]
+    shown = [cut_text(name, NAME_LIMIT) for name in names[:limit]]
+    if len(names) <= limit:
         return ", ".join(shown)
-    return ", ".join(shown) + f", … +{len(authors) - limit}"
+    return ", ".join(shown) + f", … +{len(names) - limit}"
 
 
 def reason_text(reason: Reason, words: Labels) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 import feedparser
 
 from bot.models import AnnounceType, Feed, Paper
+from bot.names import without_affiliations
 from bot.render.latex import latex_to_text
 from bot.sources.ids import InvalidArxivId, parse_arxiv_id
 from bot.sources.taxonomy import get_taxonomy
@@ -55,8 +56,9 @@ def _plain(text: str) -> str:
 
 
 def split_authors(creator: str) -> tuple[str, ...]:
-    """`A, B (Univ X, City), and C` → (A, B (Univ X, City), C): commas inside parentheses stay;
-    LaTeX accents become letters."""
+    """`A, B (Univ X, City), and C` → (A, B, C): names only, split at the commas outside
+    parentheses; the affiliations some feeds add in parentheses are not part of a name (shown,
+    they made a 600-character author line); LaTeX accents become letters."""
     names: list[str] = []
     depth = 0
     current: list[str] = []
@@ -74,7 +76,7 @@ def split_authors(creator: str) -> tuple[str, ...]:
     cleaned: list[str] = []
     for name in names:
         for part in re.split(r"\s+and\s+(?![^()]*\))", normalize_space(name)):
-            part = re.sub(r"^and\s+", "", part.strip())
+            part = without_affiliations(re.sub(r"^and\s+", "", part.strip()))
             if part:
                 # arXiv writes accents in LaTeX (`Rodr\'iguez`): readers, the export and
                 # following an author all want `Rodríguez`.
