@@ -357,3 +357,119 @@ async def test_the_whole_chain_down_is_an_outage_until_one_backend_translates(
     clock.now += 600
     await service.translate(["A text Libre translates again now."], "zh-CN")
     assert service.outage is None
+
+
+# -- through the running bot: the push, the admins' alerts and /status --------------------------
+
+
+def chain_for(bot: Any, server: FakeTranslateServer, **kwargs: Any) -> TranslationService:
+    """Put a google,libre chain on the fakes into the running bot, as `TRANSLATOR` would."""
+    from storage.translations import SqliteTranslationCache
+
+    settings = Settings(
+        translator="google,libre",
+        google_translate_url=server.google_url,
+        libretranslate_url=server.libre_url,
+    )
+    service = TranslationService(
+        settings, SqliteTranslationCache(bot.store), sleep=no_sleep, **kwargs
+    )
+    bot.application.bot_data["services"].translator = service
+    return service
+
+
+# The test drains the outbox itself (`push`, `tick`), so the background sender stays off.
+@pytest.mark.drain_by_hand
+async def test_google_down_the_push_is_translated_by_libre_and_admins_hear_nothing(
+    running_bot: Any, server: FakeTranslateServer
+) -> None:
+    from bot.ingest import fetch_and_store
+    from storage import chats
+    from tests.test_bot_subscriptions import ask
+    from tests.test_notes_and_alerts import (
+        ADMIN,
+        add_admin,
+        add_chat,
+        expected_now,
+        feed_dated,
+        push,
+        texts,
+        tick,
+    )
+
+    server.modes = {"google": "error"}
+    service = chain_for(running_bot, server, max_workers=2)
+    expected, now = expected_now()
+    add_admin(running_bot)
+    add_chat(running_bot, 311)
+    chats.update_chat(running_bot.store, 311, language="zh-CN")
+    running_bot.feeds.route("/rss/stat.ML", feed_dated(expected))
+    await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"])
+    assert await push(running_bot, now) == 1
+    entries = [text for text in texts(running_bot, 311) if text.startswith("<b>")]
+    assert len(entries) > 1 and all(T in text and "翻译暂不可用" not in text for text in entries)
+    # Each worker's first packed request (not counted: it may be the size), three failures
+    # in a row, and the request the other worker had under way.
+    assert server.count("libre") > 0 and server.count("google") <= 2 + 3 + 1
+    await tick(running_bot)
+    assert texts(running_bot, ADMIN) == []  # one backend down is not an outage
+    status = (await ask(running_bot, "/status", chat_id=ADMIN))["text"]
+    assert "1. google: open (RequestError" in status and "probed again in 10 min" in status
+    assert "2. libre: working" in status
+    assert "Translation chain" not in (await ask(running_bot, "/status", chat_id=311))["text"]
+    service.close()
+
+
+# The test drains the outbox itself (`push`, `tick`), so the background sender stays off.
+@pytest.mark.drain_by_hand
+async def test_one_alert_per_outage_of_the_whole_chain_and_one_when_it_recovers(
+    running_bot: Any, server: FakeTranslateServer
+) -> None:
+    from datetime import UTC, timedelta
+
+    from bot.ingest import fetch_and_store
+    from storage import chats
+    from tests.test_notes_and_alerts import (
+        ADMIN,
+        add_admin,
+        add_chat,
+        expected_now,
+        feed_dated,
+        push,
+        texts,
+        tick,
+    )
+
+    clock = Clock()
+    server.mode = "error"
+    service = chain_for(running_bot, server, max_workers=1, clock=clock)
+    expected, now = expected_now()
+    add_admin(running_bot)
+    for chat_id in (321, 322):
+        add_chat(running_bot, chat_id)
+        chats.update_chat(running_bot.store, chat_id, language="zh-CN")
+    later = now.astimezone(UTC) + timedelta(minutes=1)
+    chats.update_chat(running_bot.store, 322, delivery_time=later.strftime("%H:%M"), paused=True)
+    running_bot.feeds.route("/rss/stat.ML", feed_dated(expected))
+    await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"])
+    assert await push(running_bot, now) == 1
+    assert any("翻译暂不可用" in text for text in texts(running_bot, 321))
+    await tick(running_bot)
+    # More failing runs and ticks while the chain stays down: still the one alert.
+    await service.translate(["Another text that nobody translates today."], "zh-CN")
+    await tick(running_bot)
+    await tick(running_bot)
+    [alert] = texts(running_bot, ADMIN)
+    assert alert.startswith("⚠️ Alert: translation is down") and "google" in alert
+    # Libre comes back; the breakers' cool-down passes; the next digest is translated.
+    server.mode = "ok"
+    server.modes = {"google": "error"}
+    clock.now += 600
+    chats.update_chat(running_bot.store, 322, paused=False)
+    assert await push(running_bot, later) == 1
+    entries = [text for text in texts(running_bot, 322) if text.startswith("<b>")]
+    assert entries and all(T in text for text in entries)
+    await tick(running_bot)
+    await tick(running_bot)
+    assert texts(running_bot, ADMIN) == [alert, "✅ Recovered: translation works again."]
+    service.close()

@@ -115,6 +115,7 @@ class _Run:
     given_up: bool = False
     reason: str = ""
     skipped: int = 0
+    answered: int = 0  # requests the backend answered: it works, whatever the texts say
     failures_in_a_row: int = 0
     resume_at: float = 0.0  # loop time before which no request is sent (backoff)
 
@@ -362,13 +363,15 @@ class TranslationService:
                 Failure.SOURCE_TOO_LONG,
             )
         down: list[str] = []
+        working = False
         for backend, breaker in self.breakers.items():
             if not remaining:
                 break
             if not breaker.allow():
                 down.append(f"{backend} skipped ({breaker.last_error or 'failing'})")
                 continue
-            answers, reason = await self._translate_via(backend, remaining, language)
+            answers, reason, answered = await self._translate_via(backend, remaining, language)
+            working = working or answered
             successes = {text: answer for text, answer in answers.items() if answer is not None}
             if successes:
                 self.translated_by_backend[backend.value] += len(successes)
@@ -381,20 +384,22 @@ class TranslationService:
         if remaining and len(down) == len(self.breakers):
             # Every backend gave up or was skipped: the chain is down.
             self.outage = "; ".join(down)
-        elif len(remaining) < len(texts):
+        elif working:
+            # A backend answered requests: the chain works (texts that needed no request,
+            # such as a lone formula, say nothing either way).
             self.outage = None
         return results
 
     async def _translate_via(
         self, backend: Backend, texts: Sequence[str], language: str
-    ) -> tuple[dict[str, str | None], str | None]:
-        """Each text through `backend`: its translation or None, and why the backend was
-        given up on (None when it was not)."""
+    ) -> tuple[dict[str, str | None], str | None, bool]:
+        """Each text through `backend`: its translation or None, why the backend was given
+        up on (None when it was not), and whether it answered any request."""
         try:
             code = backend_language(backend, language)
         except UnsupportedLanguage as exc:
             log.warning("not translating %d texts via %s: %s", len(texts), backend, exc)
-            return dict.fromkeys(texts), str(exc)
+            return dict.fromkeys(texts), str(exc), False
         run = _Run(backend, language, code)
         size = self.request_size_for(backend)
         results: dict[str, str | None] = {}
@@ -433,7 +438,8 @@ class TranslationService:
                 backend,
                 ", ".join(f"{count} {failure}" for failure, count in sorted(failures.items())),
             )
-        return results, (run.reason or "gave up") if run.given_up else None
+        reason = (run.reason or "gave up") if run.given_up else None
+        return results, reason, run.answered > 0
 
     async def _translate_batch(self, run: _Run, batch: list[Segment], size: RequestSize) -> None:
         if len(batch) == 1:
@@ -537,6 +543,7 @@ class TranslationService:
                 run.resume_at = max(run.resume_at, loop.time() + wait)
                 continue
             run.failures_in_a_row = 0
+            run.answered += 1
             breaker.success()
             return answer
         return None
