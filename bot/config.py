@@ -171,7 +171,10 @@ def load_settings(
 
     defaults = Settings()
     # Kept as the normalised list (`google,libre`); the translation service reads the chain.
-    translator = ",".join(parse_translators(get("TRANSLATOR", defaults.translator)))
+    chain = parse_translators(get("TRANSLATOR", defaults.translator))
+    if Backend.DEEPL in chain and not get("DEEPL_API_KEY", ""):
+        raise ConfigError("TRANSLATOR: 'deepl' needs DEEPL_API_KEY")
+    translator = ",".join(chain)
     timezone = get("DEFAULT_TIMEZONE", defaults.default_timezone)
     try:
         ZoneInfo(timezone)

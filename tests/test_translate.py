@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import deep_translator.google
-import deep_translator.libre
 import deep_translator.mymemory
 import httpx
 import pytest
@@ -856,13 +855,13 @@ def test_install_patches_every_backend_module_once(unpatched: None) -> None:
 def test_install_fails_loudly_and_patches_nothing_when_deep_translator_changed(
     unpatched: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # As if a release of deep-translator moved LibreTranslator to httpx.
-    monkeypatch.setattr(deep_translator.libre, "requests", httpx, raising=False)
-    with pytest.raises(TimeoutShimError, match=r"deep_translator\.libre\.requests is a module"):
+    # As if a release of deep-translator moved MyMemoryTranslator to httpx.
+    monkeypatch.setattr(deep_translator.mymemory, "requests", httpx, raising=False)
+    with pytest.raises(TimeoutShimError, match=r"deep_translator\.mymemory\.requests is a module"):
         install_timeouts()
     assert deep_translator.google.requests is requests  # all or nothing
-    monkeypatch.delattr(deep_translator.libre, "requests")
-    with pytest.raises(TimeoutShimError, match=r"deep_translator\.libre\.requests is nothing"):
+    monkeypatch.delattr(deep_translator.mymemory, "requests")
+    with pytest.raises(TimeoutShimError, match=r"deep_translator\.mymemory\.requests is nothing"):
         install_timeouts()
 
 
@@ -890,7 +889,7 @@ def test_the_bot_installs_the_shim_at_start_up_and_refuses_to_start_without_it(
 def test_the_digest_command_refuses_to_translate_without_the_shim(tmp_path: Path) -> None:
     # In a process of its own, as a person runs it, with deep-translator's layout changed.
     script = (
-        "import sys, httpx, deep_translator.deepl as m; m.requests = httpx\n"
+        "import sys, httpx, deep_translator.mymemory as m; m.requests = httpx\n"
         "from bot.cli import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
@@ -914,7 +913,7 @@ def test_the_digest_command_refuses_to_translate_without_the_shim(tmp_path: Path
         timeout=120,
     )
     assert result.returncode != 0
-    assert "TimeoutShimError" in result.stderr and "deep_translator.deepl" in result.stderr
+    assert "TimeoutShimError" in result.stderr and "deep_translator.mymemory" in result.stderr
     assert result.stdout == ""  # no digest printed with unbounded requests
 
 

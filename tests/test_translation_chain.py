@@ -473,3 +473,10 @@ async def test_one_alert_per_outage_of_the_whole_chain_and_one_when_it_recovers(
     await tick(running_bot)
     assert texts(running_bot, ADMIN) == [alert, "✅ Recovered: translation works again."]
     service.close()
+
+
+def test_deepl_in_the_chain_needs_its_key() -> None:
+    with pytest.raises(ConfigError, match="'deepl' needs DEEPL_API_KEY"):
+        load_settings({"TRANSLATOR": "google,deepl"}, dotenv=None)
+    settings = load_settings({"TRANSLATOR": "deepl", "DEEPL_API_KEY": "k:fx"}, dotenv=None)
+    assert settings.translator == "deepl"
