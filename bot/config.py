@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 class Backend(StrEnum):
-    """A value of TRANSLATOR: one deep-translator backend, or `none` (no translation).
+    """A name in TRANSLATOR: one translation backend, or `none` (no translation).
 
     Here rather than in bot.translate.backends (which re-exports it) because the settings check
     TRANSLATOR against it and bot.translate imports the settings: the other way is a cycle.
@@ -35,6 +35,32 @@ class Backend(StrEnum):
 
 TRANSLATORS = tuple(backend.value for backend in Backend)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Names TRANSLATOR will take once their backend exists: refused with "not available yet".
+PLANNED_TRANSLATORS = ("llm",)
+
+
+def parse_translators(raw: str) -> tuple[Backend, ...]:
+    """TRANSLATOR as the chain it names (`google,libre`: Google first, then Libre).
+
+    Raises ConfigError with one line for an unknown or repeated name, an empty list, or `none`
+    beside other backends (`none` means no translation at all).
+    """
+    names = [part.strip().lower() for part in raw.split(",")]
+    if not raw.strip() or any(not name for name in names):
+        raise ConfigError(f"TRANSLATOR: {raw!r} has an empty name; e.g. TRANSLATOR=google,libre")
+    chain: list[Backend] = []
+    for name in names:
+        if name in PLANNED_TRANSLATORS:
+            raise ConfigError(f"TRANSLATOR: {name!r} is not available yet in this version")
+        if name not in TRANSLATORS:
+            raise ConfigError(f"TRANSLATOR: {name!r} is not one of {', '.join(TRANSLATORS)}")
+        if Backend(name) in chain:
+            raise ConfigError(f"TRANSLATOR: {name!r} appears twice")
+        chain.append(Backend(name))
+    if Backend.NONE in chain and len(chain) > 1:
+        raise ConfigError("TRANSLATOR: 'none' means no translation; it cannot be in a chain")
+    return tuple(chain)
+
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 # Telegram's rule for setWebhook's secret_token.
@@ -54,12 +80,13 @@ class Settings:
     database_path: Path = Path("data/bot.sqlite3")
     arxiv_rss_url: str = "https://rss.arxiv.org/rss/"
     arxiv_api_url: str = "https://export.arxiv.org/api/query"
-    translator: str = "google"
+    translator: str = "google"  # a chain, first choice first: "google,libre"
     translate_to: str = "zh-CN"
     libretranslate_url: str = ""
     libre_api_key: str = field(default="", repr=False)
     deepl_api_key: str = field(default="", repr=False)
     google_translate_url: str = ""
+    deepl_url: str = ""  # DeepL's server (empty: chosen by the key, free or pro)
     default_timezone: str = "Asia/Shanghai"
     default_delivery_time: str = "09:00"
     admin_ids: frozenset[int] = frozenset()
@@ -163,9 +190,11 @@ def load_settings(
         return value or default
 
     defaults = Settings()
-    translator = get("TRANSLATOR", defaults.translator).lower()
-    if translator not in TRANSLATORS:
-        raise ConfigError(f"TRANSLATOR: {translator!r} is not one of {', '.join(TRANSLATORS)}")
+    # Kept as the normalised list (`google,libre`); the translation service reads the chain.
+    chain = parse_translators(get("TRANSLATOR", defaults.translator))
+    if Backend.DEEPL in chain and not get("DEEPL_API_KEY", ""):
+        raise ConfigError("TRANSLATOR: 'deepl' needs DEEPL_API_KEY")
+    translator = ",".join(chain)
     timezone = get("DEFAULT_TIMEZONE", defaults.default_timezone)
     try:
         ZoneInfo(timezone)
@@ -187,6 +216,7 @@ def load_settings(
         libre_api_key=get("LIBRE_API_KEY", ""),
         deepl_api_key=get("DEEPL_API_KEY", ""),
         google_translate_url=get("GOOGLE_TRANSLATE_URL", ""),
+        deepl_url=get("DEEPL_SERVER_URL", ""),
         default_timezone=timezone,
         default_delivery_time=delivery_time,
         admin_ids=_admin_ids(env.get("ADMIN_IDS", "")),

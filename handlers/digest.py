@@ -26,6 +26,7 @@ from bot.render.markdown import render_markdown
 from bot.render.telegram import escape
 from bot.sources.ids import InvalidArxivId, parse_arxiv_id
 from bot.text import cut_text
+from bot.translate.report import chain_report
 from handlers.common import (
     Context,
     command_args,
@@ -371,4 +372,8 @@ async def status(update: Update, context: Context) -> None:
         )
         + paused
     )
+    user = update.effective_user
+    if user is not None and user.id in services(context).settings.admin_ids:
+        # Operators see which translation backend works and when a failing one is retried.
+        lines += [escape(line) for line in await chain_report(services(context).translator)]
     await reply(update, context, "\n".join(lines))

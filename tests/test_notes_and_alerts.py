@@ -224,6 +224,9 @@ async def test_translation_down_the_digest_goes_out_on_time_with_originals_then_
             SqliteTranslationCache(running_bot.store),
             attempts=2,
             backoff=0.01,
+            # The backend comes back within the test: probe it again at once, not after the
+            # breaker's usual ten minutes.
+            cool_down=0.0,
         )
         for chat_id in (211, 212):
             add_chat(running_bot, chat_id)

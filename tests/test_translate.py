@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import deep_translator.google
-import deep_translator.libre
 import deep_translator.mymemory
 import httpx
 import pytest
@@ -81,6 +80,16 @@ class Sleeps:
 
     async def __call__(self, delay: float) -> None:
         self.delays.append(delay)
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand (the breakers' cool-downs)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 @pytest.fixture
@@ -196,21 +205,59 @@ async def test_google_gets_zh_cn_and_answers_are_parsed(
     assert (request.service, request.source, request.target) == ("google", "en", "zh-CN")
 
 
-async def test_libre_gets_zh_and_an_api_key(server: FakeTranslateServer, make_service: Any) -> None:
-    service = make_service("libre")
-    result = await service.translate(["Hello world."], "zh-CN")
+async def test_libre_gets_zh_and_its_api_key_in_the_body_never_in_the_url(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    server.libre_api_key = "libre-secret-42"
+    settings = Settings(
+        translator="libre", libretranslate_url=server.libre_url, libre_api_key="libre-secret-42"
+    )
+    result = await make_service(settings=settings).translate(["Hello world."], "zh-CN")
     assert result["Hello world."] == T + "Hello world."
     (request,) = server.requests
     assert (request.service, request.target, request.path) == ("libre", "zh", "/libre/translate")
-    assert request.params["api_key"]  # deep-translator insists on one
+    assert request.params["api_key"] == "libre-secret-42"
+    assert request.url == "/libre/translate"  # no query string: nothing for an access log
+    assert "libre-secret" not in request.url and "Hello" not in request.url
 
 
-async def test_mymemory_and_deepl_codes(server: FakeTranslateServer, make_service: Any) -> None:
+async def test_libre_without_a_key_sends_none(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    await make_service("libre").translate(["Hello world."], "zh-CN")
+    (request,) = server.requests
+    assert "api_key" not in request.params and request.url == "/libre/translate"
+
+
+async def test_deepl_authenticates_by_header_and_reports_its_usage(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    service = make_service("deepl")
+    result = await service.translate(["Hello world."], "zh-CN")
+    assert result["Hello world."] == T + "Hello world."
+    (request,) = server.requests
+    assert request.authorization == "DeepL-Auth-Key test-key:fx"
+    assert "test-key" not in request.url and "auth_key" not in request.params
+    assert (request.source, request.target) == ("EN", "ZH")
+    assert await service.deepl_usage() == "12,000 of 500,000 characters"
+    assert server.usage_requests == ["DeepL-Auth-Key test-key:fx"]
+
+
+async def test_a_refused_deepl_key_opens_its_breaker_at_once(
+    server: FakeTranslateServer, make_service: Any
+) -> None:
+    server.deepl_auth_key = "another-key"
+    service = make_service("deepl")
+    assert (await service.translate(["Hello world."], "zh-CN"))["Hello world."] is None
+    assert server.count("deepl") == 1  # 403 is fatal: no retries
+    [status] = service.chain_status()
+    assert status.state == "open" and "AuthorizationException" in status.last_error
+
+
+async def test_mymemory_codes(server: FakeTranslateServer, make_service: Any) -> None:
     await make_service("mymemory").translate(["Hello world."], "zh-CN")
-    await make_service("deepl").translate(["Hello world."], "zh-CN")
-    mymemory, deepl = server.requests
+    (mymemory,) = server.requests
     assert (mymemory.source, mymemory.target) == ("en-GB", "zh-CN")
-    assert (deepl.source, deepl.target) == ("en", "zh")
 
 
 async def test_google_url_override_is_per_instance(
@@ -435,16 +482,20 @@ async def test_lost_placeholder_means_failed_text(
 # -- rate limits, errors, timeouts, concurrency ---------------------------------------------
 
 
-@pytest.mark.parametrize("translator", ["google", "libre", "mymemory"])
+# deep-translator does not read Retry-After (1 s in the fake); our LibreTranslate client does.
+@pytest.mark.parametrize(
+    ("translator", "waits"),
+    [("google", [0.5, 1.0]), ("libre", [1.0, 1.0]), ("mymemory", [0.5, 1.0])],
+)
 async def test_too_many_requests_backs_off_then_succeeds(
-    server: FakeTranslateServer, make_service: Any, translator: str
+    server: FakeTranslateServer, make_service: Any, translator: str, waits: list[float]
 ) -> None:
     sleeps = Sleeps()
     service = make_service(translator, sleep=sleeps, backoff=0.5)
     server.fail_next(2, status=429)
     result = await service.translate(["Hello world."], "zh-CN")
     assert result == {"Hello world.": T + "Hello world."}
-    assert sleeps.delays == pytest.approx([0.5, 1.0], abs=0.05)
+    assert sleeps.delays == pytest.approx(waits, abs=0.05)
     assert service.requests_sent == server.count() == 3
 
 
@@ -453,7 +504,8 @@ async def test_backend_down_gives_up_and_papers_keep_originals(
 ) -> None:
     server.mode = "error"
     sleeps = Sleeps()
-    service = make_service(sleep=sleeps, attempts=3, max_workers=2)
+    clock = FakeClock()
+    service = make_service(sleep=sleeps, attempts=3, max_workers=2, clock=clock)
     papers = fixture_papers(10)
     with caplog.at_level(logging.WARNING, logger="bot.translate"):
         texts = await service.paper_texts(papers, "zh-CN")
@@ -470,7 +522,14 @@ async def test_backend_down_gives_up_and_papers_keep_originals(
     assert len([r for r in caplog.records if "gave up" in r.getMessage()]) == 1
     # The admins' alert reads this until a later run gets translations through.
     assert service.outage is not None and "3 failures in a row" in service.outage
+    # Its breaker is open: until the cool-down ends the backend is not asked at all.
     server.mode = "ok"
+    before = server.count()
+    assert (await service.translate(["A recovered backend."], "zh-CN"))[
+        "A recovered backend."
+    ] is None
+    assert server.count() == before and service.outage is not None
+    clock.now += 601
     assert (await service.translate(["A recovered backend."], "zh-CN"))["A recovered backend."]
     assert service.outage is None
 
@@ -511,7 +570,7 @@ def test_socket_timeout_reaches_deep_translator(
     server.latency = 60  # without the socket timeout the call would succeed a minute later
     service = make_service(timeout=0.2)
     with pytest.raises(requests.exceptions.Timeout):
-        service._call_backend("zh-CN", "Hello world.")
+        service._call_backend(Backend.GOOGLE, "zh-CN", "Hello world.")
 
 
 async def test_deepl_key_never_reaches_the_log(
@@ -520,11 +579,11 @@ async def test_deepl_key_never_reaches_the_log(
     with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    service = make_service("deepl", base_urls={"deepl": f"http://127.0.0.1:{port}/v2/"})
+    service = make_service("deepl", base_urls={"deepl": f"http://127.0.0.1:{port}"})
     with caplog.at_level(logging.DEBUG):
         result = await service.translate(["Hello world."], "zh-CN")
     assert result == {"Hello world.": None}
-    assert "gave up" in caplog.text and "ConnectionError" in caplog.text
+    assert "gave up" in caplog.text and "ConnectionException" in caplog.text
     assert "test-key" not in caplog.text
 
 
@@ -799,13 +858,13 @@ def test_install_patches_every_backend_module_once(unpatched: None) -> None:
 def test_install_fails_loudly_and_patches_nothing_when_deep_translator_changed(
     unpatched: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # As if a release of deep-translator moved LibreTranslator to httpx.
-    monkeypatch.setattr(deep_translator.libre, "requests", httpx, raising=False)
-    with pytest.raises(TimeoutShimError, match=r"deep_translator\.libre\.requests is a module"):
+    # As if a release of deep-translator moved MyMemoryTranslator to httpx.
+    monkeypatch.setattr(deep_translator.mymemory, "requests", httpx, raising=False)
+    with pytest.raises(TimeoutShimError, match=r"deep_translator\.mymemory\.requests is a module"):
         install_timeouts()
     assert deep_translator.google.requests is requests  # all or nothing
-    monkeypatch.delattr(deep_translator.libre, "requests")
-    with pytest.raises(TimeoutShimError, match=r"deep_translator\.libre\.requests is nothing"):
+    monkeypatch.delattr(deep_translator.mymemory, "requests")
+    with pytest.raises(TimeoutShimError, match=r"deep_translator\.mymemory\.requests is nothing"):
         install_timeouts()
 
 
@@ -833,7 +892,7 @@ def test_the_bot_installs_the_shim_at_start_up_and_refuses_to_start_without_it(
 def test_the_digest_command_refuses_to_translate_without_the_shim(tmp_path: Path) -> None:
     # In a process of its own, as a person runs it, with deep-translator's layout changed.
     script = (
-        "import sys, httpx, deep_translator.deepl as m; m.requests = httpx\n"
+        "import sys, httpx, deep_translator.mymemory as m; m.requests = httpx\n"
         "from bot.cli import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
@@ -857,7 +916,7 @@ def test_the_digest_command_refuses_to_translate_without_the_shim(tmp_path: Path
         timeout=120,
     )
     assert result.returncode != 0
-    assert "TimeoutShimError" in result.stderr and "deep_translator.deepl" in result.stderr
+    assert "TimeoutShimError" in result.stderr and "deep_translator.mymemory" in result.stderr
     assert result.stdout == ""  # no digest printed with unbounded requests
 
 

@@ -1,12 +1,19 @@
-"""Translation: each text once per language, batched, math-safe, bounded in time and concurrency.
+"""Translation: each text once per language, batched, math-safe, bounded in time and concurrency,
+through a chain of backends.
 
-- `service`: TranslationService (cache, in-flight sharing, batching, concurrency, retries, the
-  originals when a backend fails) and the cache protocol;
-- `backends`: deep-translator's backends, their request sizes and language codes;
+- `service`: TranslationService (the chain, cache, in-flight sharing, batching, concurrency,
+  retries, the originals when every backend fails) and the cache protocol;
+- `backends`: the backends' names, request sizes, language codes, and the TranslationBackend
+  protocol a new backend implements;
+- `breaker`: a circuit breaker per backend (closed, open for a cool-down, half-open);
+- `libre`, `deepl_api`: LibreTranslate (key in the body) and DeepL (DeepL's own client, key in
+  the header), called without deep-translator;
+- `report`: the chain's state as admins read it in /status;
 - `chunking`: long texts cut at sentence boundaries, short ones packed with `[[n]]` markers;
 - `masking`: math, LaTeX and URLs kept away from translators as `[M0]` placeholders;
 - `errors`: what a backend's exception means (retry, give up, fail this text);
-- `quality`: an answer far longer than its source is a failure, not a translation;
+- `quality`: the quality guard: an answer empty, echoed, far longer or shorter than its source,
+  or without the target script is a failure, not a translation;
 - `timeouts`: the shim that puts a socket timeout on deep-translator's requests, installed
   once at start-up with `install_timeouts()`;
 - `llm`: the OpenAI-compatible client that writes one-line summaries.

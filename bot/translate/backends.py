@@ -1,4 +1,4 @@
-"""The deep-translator backends: their names, request sizes, language codes and construction.
+"""The translation backends: their names, request sizes, language codes and construction.
 
 Each backend spells languages its own way (`zh-CN` for Google, `zh` for LibreTranslate, a locale
 such as `de-DE` for MyMemory) and takes texts of a different size; this module keeps those
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Protocol
 
-from deep_translator import DeeplTranslator, GoogleTranslator, LibreTranslator, MyMemoryTranslator
+from deep_translator import GoogleTranslator, MyMemoryTranslator
 from deep_translator.constants import (
     DEEPL_LANGUAGE_TO_CODE,
     GOOGLE_LANGUAGES_TO_CODES,
@@ -22,6 +22,10 @@ from deep_translator.constants import (
 
 from bot import languages
 from bot.config import TRANSLATORS, Backend, Settings
+from bot.translate.deepl_api import DeeplBackend
+from bot.translate.errors import UnsupportedLanguage
+from bot.translate.libre import LibreBackend
+from bot.translate.timeouts import bounded
 
 # The backend names are the values TRANSLATOR accepts, so the settings define them.
 BACKENDS = TRANSLATORS
@@ -40,20 +44,15 @@ class RequestSize:
 
 # Google's page accepts < 5000 characters but has rejected single texts near 1800: texts are
 # cut at 1500 and packed up to 4500, so a day's papers (title, abstract and summary are about
-# 1,600 characters) take about one request per three papers. LibreTranslate and DeepL (through
-# deep-translator) put the text in the URL query string, so stay well under common URL limits;
-# MyMemory refuses 500 characters and more.
+# 1,600 characters) take about one request per three papers. LibreTranslate servers often cap
+# a request near 2,000 characters; DeepL takes a large body; MyMemory refuses 500 and more.
 REQUEST_SIZES = {
     Backend.GOOGLE: RequestSize(text=1500, packed=4500),
     Backend.LIBRE: RequestSize(text=1500, packed=1500),
     Backend.MYMEMORY: RequestSize(text=450, packed=450),
-    Backend.DEEPL: RequestSize(text=1500, packed=1500),
+    Backend.DEEPL: RequestSize(text=1500, packed=4500),
 }
 DEFAULT_REQUEST_SIZE = RequestSize(text=1500, packed=1500)
-
-
-class UnsupportedLanguage(ValueError):
-    """The backend cannot translate into this language; the message names both."""
 
 
 # ISO codes of languages outside the table that Google (and so `spellings`) knows under an
@@ -123,33 +122,49 @@ def backend_language(backend: str, lang: str) -> str:
     return locale
 
 
-def make_translator(backend: str, target: str, settings: Settings, url: str | None) -> Any:
-    """A fresh deep-translator instance for one request (they mutate their state while
-    translating), pointed at `url` when one overrides the backend's endpoint."""
-    source = backend_language(backend, SOURCE_LANGUAGE)
-    if backend == Backend.GOOGLE:
-        translator: Any = GoogleTranslator(source=source, target=target)
-    elif backend == Backend.LIBRE:
-        return LibreTranslator(
-            source=source,
-            target=target,
-            # deep-translator refuses an empty key even for servers that need none.
-            api_key=settings.libre_api_key or "-",
-            use_free_api=not settings.libre_api_key,
-            custom_url=(url.rstrip("/") + "/") if url else None,
-        )
-    elif backend == Backend.MYMEMORY:
-        translator = MyMemoryTranslator(source=source, target=target)
-    elif backend == Backend.DEEPL:
-        key = settings.deepl_api_key
-        translator = DeeplTranslator(
-            source=source, target=target, api_key=key, use_free_api=key.endswith(":fx")
-        )
-        if url:
-            url = url.rstrip("/") + "/"
-    else:
-        raise UnsupportedLanguage(f"{backend} does not translate")
-    if url:
-        # Per instance: the shared BASE_URLS dict is read in __init__ and left untouched.
-        translator._base_url = url
-    return translator
+class TranslationBackend(Protocol):
+    """What the service needs of a backend: one blocking request, run in its worker threads.
+
+    A new backend (an LLM, say) implements this and gets a name in bot.config's Backend.
+    """
+
+    def translate(self, text: str, source: str, target: str, timeout: float) -> str:
+        """`text` translated from `source` into `target` (both in the backend's codes)."""
+        ...
+
+
+class DeepTranslatorBackend:
+    """Google's page or MyMemory through deep-translator, a fresh instance per request (they
+    mutate their state while translating), bounded in time by the `timeouts` shim."""
+
+    def __init__(self, backend: Backend, url: str | None) -> None:
+        self.backend = backend
+        self.url = url
+
+    def translate(self, text: str, source: str, target: str, timeout: float) -> str:
+        """One request through deep-translator."""
+        if self.backend == Backend.GOOGLE:
+            translator: Any = GoogleTranslator(source=source, target=target)
+        else:
+            translator = MyMemoryTranslator(source=source, target=target)
+        if self.url:
+            # Per instance: the shared BASE_URLS dict is read in __init__ and left untouched.
+            translator._base_url = self.url
+        with bounded(timeout):
+            answer = translator.translate(text)
+        return answer if isinstance(answer, str) else ""
+
+
+def make_backend(backend: Backend, settings: Settings, url: str | None) -> TranslationBackend:
+    """The client for `backend`, pointed at `url` when one overrides its endpoint.
+
+    LibreTranslate and DeepL are called without deep-translator, which would put their keys
+    in URLs (see `libre` and `deepl_api`).
+    """
+    if backend in (Backend.GOOGLE, Backend.MYMEMORY):
+        return DeepTranslatorBackend(backend, url)
+    if backend == Backend.LIBRE:
+        return LibreBackend(url or settings.libretranslate_url, settings.libre_api_key)
+    if backend == Backend.DEEPL:
+        return DeeplBackend(settings.deepl_api_key, url or settings.deepl_url or None)
+    raise UnsupportedLanguage(f"{backend} does not translate")

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+import deepl
+import httpx
 import requests
 from deep_translator import exceptions as dt_errors
 
-from bot.translate.backends import UnsupportedLanguage
+
+class UnsupportedLanguage(ValueError):
+    """The backend cannot translate into this language; the message names both."""
 
 
 class ErrorKind(StrEnum):
@@ -36,6 +40,18 @@ _SERVER_FATAL = {
 }
 
 
+class BackendHTTPError(Exception):
+    """A backend we call ourselves (LibreTranslate) answered with an HTTP error status.
+
+    The message is the status only: the URL and body may carry what the operator configured.
+    """
+
+    def __init__(self, status: int, retry_after: float | None = None) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+        self.retry_after = retry_after
+
+
 class EmptyAnswer(Exception):
     """The backend answered without a translation."""
 
@@ -47,6 +63,19 @@ class Skipped(Exception):
 def classify(exc: BaseException) -> ErrorKind:
     """How to react to a backend error."""
     if rate_limited(exc):
+        return ErrorKind.RETRY
+    if isinstance(exc, BackendHTTPError):
+        if exc.status >= 500:
+            return ErrorKind.RETRY
+        return ErrorKind.FATAL if exc.status in (401, 402, 403) else ErrorKind.PERMANENT
+    if isinstance(exc, deepl.AuthorizationException | deepl.QuotaExceededException):
+        return ErrorKind.FATAL
+    if isinstance(exc, deepl.ConnectionException):
+        return ErrorKind.RETRY
+    if isinstance(exc, deepl.DeepLException):
+        status = exc.http_status_code or 0
+        return ErrorKind.RETRY if status >= 500 else ErrorKind.PERMANENT
+    if isinstance(exc, httpx.TransportError):
         return ErrorKind.RETRY
     if isinstance(exc, dt_errors.ServerException):
         message = str(exc.args[0]) if exc.args else ""
@@ -73,11 +102,18 @@ def classify(exc: BaseException) -> ErrorKind:
 
 def rate_limited(exc: BaseException) -> bool:
     """True when the backend asked us to slow down (which says nothing about the request)."""
-    return isinstance(exc, dt_errors.TooManyRequests) or (
+    if isinstance(exc, BackendHTTPError):
+        return exc.status == 429
+    return isinstance(exc, dt_errors.TooManyRequests | deepl.TooManyRequestsException) or (
         isinstance(exc, dt_errors.ServerException)
         and bool(exc.args)
         and exc.args[0] == "ERR_TOO_MANY_REQUESTS"
     )
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """The wait the backend asked for (Retry-After), when it said."""
+    return exc.retry_after if isinstance(exc, BackendHTTPError) else None
 
 
 def describe(exc: BaseException) -> str:
@@ -85,4 +121,8 @@ def describe(exc: BaseException) -> str:
     DeepL's URL carries the API key, and AuthorizationException's message the key itself."""
     if isinstance(exc, dt_errors.ServerException) and exc.args:
         return f"ServerException {exc.args[0]}"
+    if isinstance(exc, BackendHTTPError):
+        return str(exc)
+    if isinstance(exc, deepl.DeepLException) and exc.http_status_code:
+        return f"{type(exc).__name__} (HTTP {exc.http_status_code})"
     return type(exc).__name__

@@ -20,6 +20,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -27,22 +28,25 @@ from typing import Protocol
 
 import httpx
 
-from bot.config import Settings
+from bot.config import Settings, parse_translators
 from bot.models import Paper, PaperText
 from bot.summarize import one_line_summary
 from bot.text import normalize_space
 from bot.translate.backends import (
-    BACKENDS,
     DEFAULT_REQUEST_SIZE,
     REQUEST_SIZES,
+    SOURCE_LANGUAGE,
     Backend,
     RequestSize,
+    TranslationBackend,
     UnsupportedLanguage,
     backend_language,
     is_source_language,
-    make_translator,
+    make_backend,
 )
+from bot.translate.breaker import COOL_DOWN, THRESHOLD, Breaker, State
 from bot.translate.chunking import Segment, join_batch, pack, split_batch, split_for_requests
+from bot.translate.deepl_api import DeeplBackend
 from bot.translate.errors import (
     EmptyAnswer,
     ErrorKind,
@@ -50,11 +54,11 @@ from bot.translate.errors import (
     classify,
     describe,
     rate_limited,
+    retry_after,
 )
 from bot.translate.llm import LLMSummaryError, LLMUnavailable, llm_cache_key, llm_summary
 from bot.translate.masking import Masked, mask, needs_translation, unmask
-from bot.translate.quality import MAX_SOURCE_CHARS, Failure, implausibly_long
-from bot.translate.timeouts import bounded
+from bot.translate.quality import MAX_SOURCE_CHARS, Failure, judge
 
 log = logging.getLogger(__name__)
 
@@ -103,18 +107,20 @@ class _Job:
 
 @dataclass
 class _Run:
-    """One translate() call: where it is going and whether it gave up on the backend."""
+    """One translate() call on one backend: where it is going and whether it gave up."""
 
+    backend: Backend
     language: str
     code: str
     given_up: bool = False
     reason: str = ""
     skipped: int = 0
+    answered: int = 0  # requests the backend answered: it works, whatever the texts say
     failures_in_a_row: int = 0
     resume_at: float = 0.0  # loop time before which no request is sent (backoff)
 
 
-def _assemble(job: _Job, joiner: str) -> tuple[str | None, Failure | None]:
+def _assemble(job: _Job, joiner: str, language: str) -> tuple[str | None, Failure | None]:
     """A text's translation from its pieces, or None and why it cannot be shown."""
     parts = [s.translation for s in job.segments]
     if any(part is None for part in parts):
@@ -122,14 +128,26 @@ def _assemble(job: _Job, joiner: str) -> tuple[str | None, Failure | None]:
     restored = unmask(joiner.join(p for p in parts if p is not None), job.masked.spans)
     if restored is None:
         return None, Failure.LOST_MATH
-    if implausibly_long(job.original, restored):
-        # A broken answer, not a translation: shown as a failure, and never cached.
-        return None, Failure.TOO_LONG
-    return restored, None
+    # A broken answer (empty, echoed, far too long, another language) is not a translation:
+    # never cached, and the next backend of the chain is asked for this text.
+    failure = judge(job.original, restored, language)
+    return (None, failure) if failure is not None else (restored, None)
+
+
+@dataclass(frozen=True)
+class BackendStatus:
+    """One backend of the chain as /status shows it."""
+
+    backend: Backend
+    state: State
+    failures_in_a_row: int
+    retry_in: float
+    last_error: str
 
 
 class TranslationService:
-    """Translates texts and papers through one backend, with a cache, batching and time bounds.
+    """Translates texts and papers through a chain of backends, each behind a circuit
+    breaker, with a cache, batching, a quality guard and time bounds.
 
     Counters (`requests_sent`, `cache_hits`, `failures`, `batch_fallbacks`, `llm_requests`) are
     plain attributes so tests and benchmarks can read them.
@@ -147,16 +165,29 @@ class TranslationService:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         base_urls: Mapping[str, str] | None = None,
         llm_timeout: float = 30.0,
+        clock: Callable[[], float] | None = None,
+        breaker_threshold: int = THRESHOLD,
+        cool_down: float = COOL_DOWN,
     ) -> None:
         """`base_urls` overrides a backend's endpoint (`{"mymemory": URL}`); tests use it.
 
         `attempts` counts tries per request; the waits between them are `backoff`, 2×, 4×, ...
+        Each backend's breaker opens after `breaker_threshold` failed requests in a row, for
+        `cool_down` seconds (doubling while its probes fail) on `clock` (monotonic by default).
+        Raises ValueError (a ConfigError) when TRANSLATOR names no valid chain.
         """
-        if settings.translator not in BACKENDS:
-            raise ValueError(f"unknown translator {settings.translator!r}")
         self.settings = settings
         self.cache = cache
-        self.backend = Backend(settings.translator)
+        self.chain = parse_translators(settings.translator)
+        # The first choice; `none` is only ever alone.
+        self.backend = self.chain[0]
+        self.breakers: dict[Backend, Breaker] = {
+            backend: Breaker(
+                threshold=breaker_threshold, cool_down=cool_down, clock=clock or time.monotonic
+            )
+            for backend in self.chain
+            if backend != Backend.NONE
+        }
         self.max_workers = max(1, max_workers)
         self.timeout = timeout
         self.attempts = max(1, attempts)
@@ -169,6 +200,10 @@ class TranslationService:
         if settings.libretranslate_url:
             self._base_urls[Backend.LIBRE] = settings.libretranslate_url
         self._base_urls.update(base_urls or {})
+        self._clients: dict[Backend, TranslationBackend] = {
+            backend: make_backend(backend, settings, self._base_urls.get(backend))
+            for backend in self.breakers
+        }
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=self.max_workers, thread_name_prefix="translate"
         )
@@ -180,18 +215,54 @@ class TranslationService:
         self.failures = 0
         self.batch_fallbacks = 0
         self.llm_requests = 0
-        # Lowered to the text size when the service refuses a packed request; kept until restart.
-        self._packed_limit: int | None = None
+        # Requests sent and texts translated per backend (the chain's share of the work).
+        self.requests_by_backend: Counter[str] = Counter()
+        self.translated_by_backend: Counter[str] = Counter()
+        # Lowered to the text size when a backend refuses a packed request; kept until restart.
+        self._packed_limits: dict[Backend, int] = {}
         self.packing_fallbacks = 0
-        # Why the backend was last given up on, until a later run gets translations through:
-        # the admins' "translation is down" alert reads it.
+        # Why the whole chain last failed, until a later run gets translations through: the
+        # admins' "translation is down" alert reads it (one alert per outage of the chain, not
+        # per backend: a backend skipped while the next one translates is not an outage).
         self.outage: str | None = None
 
     @property
     def request_size(self) -> RequestSize:
-        """Characters per request for this backend, as far as it has been found to accept."""
-        size = REQUEST_SIZES.get(self.backend, DEFAULT_REQUEST_SIZE)
-        return replace(size, packed=min(size.packed, self._packed_limit or size.packed))
+        """Characters per request for the first backend, as far as it has been found to
+        accept."""
+        return self.request_size_for(self.backend)
+
+    def request_size_for(self, backend: Backend) -> RequestSize:
+        """Characters per request for `backend`, as far as it has been found to accept."""
+        size = REQUEST_SIZES.get(backend, DEFAULT_REQUEST_SIZE)
+        limit = self._packed_limits.get(backend)
+        return replace(size, packed=min(size.packed, limit or size.packed))
+
+    def chain_status(self) -> list[BackendStatus]:
+        """Each backend's breaker, in chain order (empty for `none`)."""
+        return [
+            BackendStatus(
+                backend,
+                breaker.state,
+                breaker.failures_in_a_row,
+                breaker.retry_in,
+                breaker.last_error,
+            )
+            for backend, breaker in self.breakers.items()
+        ]
+
+    async def deepl_usage(self) -> str | None:
+        """DeepL's usage and quota this billing period, when DeepL is in the chain; a short
+        error name when DeepL cannot say."""
+        client = self._clients.get(Backend.DEEPL)
+        if not isinstance(client, DeeplBackend):
+            return None
+        try:
+            return await asyncio.wait_for(
+                asyncio.to_thread(client.usage, self.timeout), self.timeout
+            )
+        except Exception as exc:
+            return f"unknown ({describe(exc)})"
 
     @property
     def llm_configured(self) -> bool:
@@ -244,11 +315,9 @@ class TranslationService:
         translated: dict[str, str | None] = {}
         try:
             if mine:
+                # Successes are cached inside, under the backend that made each.
                 translated = await self._translate_missing(mine, language)
                 self.failures += sum(1 for value in translated.values() if value is None)
-                successes = {k: v for k, v in translated.items() if v is not None}
-                if successes:
-                    self._cache_put(language, successes, self.backend.value)
         finally:
             for text in mine:
                 future = self._inflight.pop((language, text), None)
@@ -276,22 +345,67 @@ class TranslationService:
     async def _translate_missing(
         self, texts: Sequence[str], language: str
     ) -> dict[str, str | None]:
-        try:
-            code = backend_language(self.backend, language)
-        except UnsupportedLanguage as exc:
-            log.warning("not translating %d texts: %s", len(texts), exc)
-            return dict.fromkeys(texts)
-        run = _Run(language, code)
-        size = self.request_size
+        """Each text through the chain: the first healthy backend, then the next one for the
+        texts it failed; successes are cached under the backend that made them."""
         results: dict[str, str | None] = {}
-        failures: Counter[Failure] = Counter()
-        jobs: list[_Job] = []
+        remaining: list[str] = []
         for text in texts:
             if len(text) > MAX_SOURCE_CHARS:
                 # No arXiv text is this long: not worth dozens of requests (nor the text work).
                 results[text] = None
-                failures[Failure.SOURCE_TOO_LONG] += 1
+            else:
+                remaining.append(text)
+        if len(remaining) < len(texts):
+            log.warning(
+                "%d texts to %s not sent: %s",
+                len(texts) - len(remaining),
+                language,
+                Failure.SOURCE_TOO_LONG,
+            )
+        down: list[str] = []
+        working = False
+        for backend, breaker in self.breakers.items():
+            if not remaining:
+                break
+            if not breaker.allow():
+                down.append(f"{backend} skipped ({breaker.last_error or 'failing'})")
                 continue
+            answers, reason, answered = await self._translate_via(backend, remaining, language)
+            working = working or answered
+            successes = {text: answer for text, answer in answers.items() if answer is not None}
+            if successes:
+                self.translated_by_backend[backend.value] += len(successes)
+                self._cache_put(language, successes, backend.value)
+                results.update(successes)
+            if reason is not None:
+                down.append(f"{backend}: {reason}")
+            remaining = [text for text in remaining if text not in successes]
+        results.update(dict.fromkeys(remaining))
+        if remaining and len(down) == len(self.breakers):
+            # Every backend gave up or was skipped: the chain is down.
+            self.outage = "; ".join(down)
+        elif working:
+            # A backend answered requests: the chain works (texts that needed no request,
+            # such as a lone formula, say nothing either way).
+            self.outage = None
+        return results
+
+    async def _translate_via(
+        self, backend: Backend, texts: Sequence[str], language: str
+    ) -> tuple[dict[str, str | None], str | None, bool]:
+        """Each text through `backend`: its translation or None, why the backend was given
+        up on (None when it was not), and whether it answered any request."""
+        try:
+            code = backend_language(backend, language)
+        except UnsupportedLanguage as exc:
+            log.warning("not translating %d texts via %s: %s", len(texts), backend, exc)
+            return dict.fromkeys(texts), str(exc), False
+        run = _Run(backend, language, code)
+        size = self.request_size_for(backend)
+        results: dict[str, str | None] = {}
+        failures: Counter[Failure] = Counter()
+        jobs: list[_Job] = []
+        for text in texts:
             masked = mask(normalize_space(text))
             segments = [Segment(chunk) for chunk in split_for_requests(masked.text, size.text)]
             for segment in segments:
@@ -302,33 +416,30 @@ class TranslationService:
         batches = pack(pending, size.packed)
         await asyncio.gather(*(self._translate_batch(run, batch, size) for batch in batches))
         if run.given_up:
-            self.outage = run.reason or "gave up"
             log.warning(
-                "translation to %s via %s gave up (%s); %d requests skipped, "
-                "the originals will be shown",
+                "translation to %s via %s gave up (%s); %d requests skipped",
                 language,
-                self.backend,
+                backend,
                 run.reason,
                 run.skipped,
             )
         joiner = "" if code.lower().split("-")[0] in ("zh", "ja") else " "
         for job in jobs:
-            results[job.original], failure = _assemble(job, joiner)
+            results[job.original], failure = _assemble(job, joiner, language)
             if failure is not None:
                 failures[failure] += 1
         failed = sum(failures.values())
-        if not run.given_up and failed < len(results):
-            self.outage = None
         if failed and not run.given_up:
             log.warning(
-                "%d of %d texts to %s via %s failed (%s); the originals will be shown",
+                "%d of %d texts to %s via %s failed (%s)",
                 failed,
                 len(results),
                 language,
-                self.backend,
+                backend,
                 ", ".join(f"{count} {failure}" for failure, count in sorted(failures.items())),
             )
-        return results
+        reason = (run.reason or "gave up") if run.given_up else None
+        return results, reason, run.answered > 0
 
     async def _translate_batch(self, run: _Run, batch: list[Segment], size: RequestSize) -> None:
         if len(batch) == 1:
@@ -340,7 +451,7 @@ class TranslationService:
         probe = len(text) > size.text
         answer = await self._request(run, text, probe=probe)
         if answer is None and probe and not run.given_up:
-            self._refused_packing(len(text), size)
+            self._refused_packing(run.backend, len(text), size)
             smaller = replace(size, packed=size.text)
             await asyncio.gather(
                 *(self._translate_batch(run, part, smaller) for part in pack(batch, size.text))
@@ -348,7 +459,7 @@ class TranslationService:
             if run.given_up:
                 # The smaller requests failed too: the service was down, it did not refuse
                 # the size. Pack again once it is back.
-                self._packed_limit = None
+                self._packed_limits.pop(run.backend, None)
             return
         parts = split_batch(answer, len(batch)) if answer is not None else None
         if parts is None and run.given_up:
@@ -371,16 +482,17 @@ class TranslationService:
             return None
         return answer.strip()
 
-    def _refused_packing(self, length: int, size: RequestSize) -> None:
+    def _refused_packing(self, backend: Backend, length: int, size: RequestSize) -> None:
         """A packed request failed: pack no more than the known size until restart (a
         transient failure costs the saving until then, a refusal repeated every run costs a
         request each time)."""
         self.packing_fallbacks += 1
-        if self._packed_limit is None or self._packed_limit > size.text:
-            self._packed_limit = size.text
+        limit = self._packed_limits.get(backend)
+        if limit is None or limit > size.text:
+            self._packed_limits[backend] = size.text
             log.warning(
                 "%s failed a %d-character request; packing at most %d characters from now on",
-                self.backend,
+                backend,
                 length,
                 size.text,
             )
@@ -389,10 +501,12 @@ class TranslationService:
         """One backend request with backoff; None when it failed or the run has given up.
 
         A rate limit or transient error pauses every request of the run (not only this one),
-        and `attempts` failures in a row across the run mean the backend is down: give up. A
-        `probe` is tried once and its failure counts for nothing: the caller has a fallback.
+        and `attempts` failures in a row across the run, or the backend's breaker opening,
+        mean the backend is down: give up. A `probe` is tried once and its failure counts for
+        nothing: the caller has a fallback.
         """
         loop = asyncio.get_running_loop()
+        breaker = self.breakers[run.backend]
         for attempt in range(self.attempts):
             pause = run.resume_at - loop.time()
             if pause > 0:
@@ -415,14 +529,22 @@ class TranslationService:
                     log.debug("translation request failed: %s", describe(exc))
                     return None
                 run.failures_in_a_row += 1
-                if kind == ErrorKind.FATAL or run.failures_in_a_row >= self.attempts:
+                breaker.failure(describe(exc), fatal=kind == ErrorKind.FATAL)
+                if (
+                    kind == ErrorKind.FATAL
+                    or run.failures_in_a_row >= self.attempts
+                    or breaker.state is not State.CLOSED
+                ):
                     if not run.given_up:
                         run.given_up = True
                         run.reason = f"{describe(exc)}, {run.failures_in_a_row} failures in a row"
                     return None
-                run.resume_at = max(run.resume_at, loop.time() + self.backoff * 2**attempt)
+                wait = max(self.backoff * 2**attempt, retry_after(exc) or 0.0)
+                run.resume_at = max(run.resume_at, loop.time() + wait)
                 continue
             run.failures_in_a_row = 0
+            run.answered += 1
+            breaker.success()
             return answer
         return None
 
@@ -432,7 +554,11 @@ class TranslationService:
         await semaphore.acquire()
         # Checked after the wait: requests queued behind a failing one are not sent at all,
         # nor packed ones after a packed one failed.
-        if run.given_up or (probe and len(text) > self.request_size.packed):
+        if (
+            run.given_up
+            or (probe and len(text) > self.request_size_for(run.backend).packed)
+            or not self.breakers[run.backend].allow()
+        ):
             semaphore.release()
             raise Skipped()
 
@@ -441,11 +567,12 @@ class TranslationService:
                 loop.call_soon_threadsafe(semaphore.release)
 
         try:
-            work = self._executor.submit(self._call_backend, run.code, text)
+            work = self._executor.submit(self._call_backend, run.backend, run.code, text)
         except BaseException:
             semaphore.release()
             raise
         self.requests_sent += 1
+        self.requests_by_backend[run.backend.value] += 1
         try:
             return await asyncio.wait_for(asyncio.wrap_future(work), self.timeout)
         finally:
@@ -464,14 +591,11 @@ class TranslationService:
             self._semaphore_loop = loop
         return self._semaphore
 
-    def _call_backend(self, code: str, text: str) -> str:
-        """Runs in a worker thread: a fresh translator per call, as they mutate their state."""
-        translator = make_translator(
-            self.backend, code, self.settings, self._base_urls.get(self.backend)
-        )
-        with bounded(self.timeout):
-            answer = translator.translate(text)
-        if not isinstance(answer, str) or not answer.strip():
+    def _call_backend(self, backend: Backend, code: str, text: str) -> str:
+        """Runs in a worker thread: one request to `backend`."""
+        source = backend_language(backend, SOURCE_LANGUAGE)
+        answer = self._clients[backend].translate(text, source, code, self.timeout)
+        if not answer.strip():
             raise EmptyAnswer()
         return answer
 

@@ -24,13 +24,12 @@ from typing import Any
 
 import requests
 
-# The backends the service uses, each of which does `import requests` and calls
-# `requests.get(...)` or `requests.post(...)` (deep-translator 1.11).
+# The deep-translator backends the service uses, each of which does `import requests` and
+# calls `requests.get(...)` (deep-translator 1.11). LibreTranslate and DeepL are called through
+# httpx and DeepL's own client, with their own timeouts.
 PATCHED_MODULES = (
     "deep_translator.google",
-    "deep_translator.libre",
     "deep_translator.mymemory",
-    "deep_translator.deepl",
 )
 
 _local = threading.local()

@@ -11,10 +11,13 @@ Tests point the real libraries at it; nothing leaves 127.0.0.1.
 Endpoints (port chosen by the OS):
 - `GET  /m?sl=&tl=&q=` (`google_url`): Google's mobile page, HTML with
   `<div class="result-container">…</div>`, as GoogleTranslator parses it.
-- `POST /libre/translate?q=&source=&target=&api_key=` (`libre_url`, ends with `/`):
-  LibreTranslate, JSON `{"translatedText": …}`.
+- `POST /libre/translate` (`libre_url`, ends with `/`): LibreTranslate, fields `q`, `source`,
+  `target`, `format`, `api_key` in a JSON or form body (or, as deep-translator sends them, the
+  query string: `RecordedRequest.url` shows where the key travelled), JSON
+  `{"translatedText": …}`; with `libre_api_key` set, a request without that key gets 403.
 - `GET  /mymemory/get?q=&langpair=en-GB|zh-CN` (`mymemory_url`): MyMemory JSON.
-- `GET  /deepl/v2/translate?auth_key=&source_lang=&target_lang=&text=` (`deepl_url`): DeepL JSON.
+- `POST /v2/translate`, `GET /v2/usage` (`deepl_url`, DeepL's server URL): DeepL's API as the
+  `deepl` client calls it (JSON body, `Authorization: DeepL-Auth-Key …`; 403 without it).
 - `POST /v1/chat/completions` (`llm_base_url` is `…/v1`): OpenAI-compatible chat completion.
 
 The translation is deterministic: every line becomes `prefix + line` (`译:` by default), except
@@ -22,17 +25,23 @@ lines that are only a batch marker such as `[[3]]`, which are kept; placeholders
 inside a line are untouched. So `译:Hello` is the translation of `Hello`.
 
 Switches (plain attributes, change them at any time):
-- `mode`: `"ok"`; `"error"` (HTTP 500); `"empty"` (an empty translation); `"drop-markers"`
+- `mode`: `"ok"`; `"error"` (HTTP 500 on every request); `"wrong-language"` (the text comes
+  back untranslated, as a backend answering in the source language does); `"empty"` (an empty
+  translation); `"drop-markers"`
   (batch markers removed); `"drop-placeholders"` (`[M0]` tokens removed); `"fullwidth"` (markers
   and placeholders come back as `【 [3] 】`-like variants with full-width brackets and spaces);
   `"huge"` (100,000 characters whatever the request, as a broken or hostile service might).
+- `modes`: per service, e.g. `{"google": "error"}`, overriding `mode` for that service.
 - `fail_next(n, status=429)`: the next n translation requests answer `status`.
+- `first_of_day_429`: the first request of each service each day (`day`, settable) answers 429
+  with `Retry-After: 1`, as Google's page did through Aug–Sep 2026.
 - `latency`: seconds every translation request waits before answering (a slow backend).
 - `max_length`: requests with a longer text answer HTTP 413, as a service that refuses long
   texts does (None: no limit).
 - `llm_reply`: the LLM's answer (None: `LLM: <title>`); `llm_status`: its HTTP status.
 
-Records: `requests` (one `RecordedRequest` per translation request, failures included),
+Records: `requests` (one `RecordedRequest` per translation request, failures included, with
+its full request target and Authorization header), `usage_requests` (DeepL usage calls),
 `llm_requests` (the JSON bodies and Authorization headers), `max_in_flight` (the most
 translation requests being handled at the same moment). `reset()` clears records and switches.
 """
@@ -67,6 +76,8 @@ class RecordedRequest:
     source: str
     target: str
     params: dict[str, str] = field(default_factory=dict)
+    url: str = ""  # the path and query string as received: what an access log keeps
+    authorization: str = ""
 
     @property
     def length(self) -> int:
@@ -88,6 +99,14 @@ class FakeTranslateServer:
     def __init__(self) -> None:
         self.prefix = "译:"
         self.mode = "ok"
+        self.modes: dict[str, str] = {}
+        self.first_of_day_429 = False
+        self.day = "today"
+        self._days_seen: set[tuple[str, str]] = set()
+        self.libre_api_key = ""
+        self.deepl_auth_key = "test-key:fx"
+        self.deepl_usage = (12_000, 500_000)
+        self.usage_requests: list[str] = []
         self.latency = 0.0
         self.max_length: int | None = None
         self.llm_reply: str | None = None
@@ -154,8 +173,8 @@ class FakeTranslateServer:
 
     @property
     def deepl_url(self) -> str:
-        """DeepL's versioned base (deep-translator appends `translate`)."""
-        return f"{self.url}/deepl/v2/"
+        """For DEEPL_SERVER_URL: the `deepl` client appends `v2/translate`."""
+        return self.url
 
     @property
     def llm_base_url(self) -> str:
@@ -174,9 +193,13 @@ class FakeTranslateServer:
         with self._lock:
             self.requests.clear()
             self.llm_requests.clear()
+            self.usage_requests.clear()
             self._fail.clear()
+            self._days_seen.clear()
             self.max_in_flight = 0
         self.mode = "ok"
+        self.modes = {}
+        self.first_of_day_429 = False
         self.latency = 0.0
         self.max_length = None
         self.llm_reply = None
@@ -200,22 +223,31 @@ class FakeTranslateServer:
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
             failure = self._fail.pop(0) if self._fail else None
+            if self.first_of_day_429 and (record.service, self.day) not in self._days_seen:
+                self._days_seen.add((record.service, self.day))
+                failure = failure or 429
         if self.latency:
             self._stopped.wait(self.latency)
         if failure is not None:
             return failure
         if self.max_length is not None and len(record.text) > self.max_length:
             return 413
-        return 500 if self.mode == "error" else None
+        return 500 if self.mode_for(record.service) == "error" else None
+
+    def mode_for(self, service: str) -> str:
+        """The mode `service` answers in: its own in `modes`, else `mode`."""
+        return self.modes.get(service, self.mode)
 
     def _end(self) -> None:
         with self._lock:
             self._in_flight -= 1
 
-    def _translate(self, text: str) -> str:
-        mode = self.mode
+    def _translate(self, text: str, service: str) -> str:
+        mode = self.mode_for(service)
         if mode == "empty":
             return ""
+        if mode == "wrong-language":
+            return text
         if mode == "huge":
             return HUGE_ANSWER
         if mode == "drop-markers":
@@ -284,7 +316,7 @@ def _handler_for(server: FakeTranslateServer) -> type[BaseHTTPRequestHandler]:
             return parts.path, query
 
         def do_GET(self) -> None:
-            """Google, MyMemory and DeepL: the text travels in the query string."""
+            """Google and MyMemory (the text travels in the query string), DeepL's usage."""
             path, query = self._params()
             if path == "/m":
                 record = RecordedRequest(
@@ -307,37 +339,43 @@ def _handler_for(server: FakeTranslateServer) -> type[BaseHTTPRequestHandler]:
                         200, {"responseData": {"translatedText": text}, "matches": []}
                     ),
                 )
-            elif path == "/deepl/v2/translate":
-                record = RecordedRequest(
-                    "deepl",
-                    path,
-                    query.get("text", ""),
-                    query.get("source_lang", ""),
-                    query.get("target_lang", ""),
-                    query,
-                )
-                self._translation(
-                    record, lambda text: self._json(200, {"translations": [{"text": text}]})
-                )
+            elif path == "/v2/usage":
+                authorization = self.headers.get("Authorization", "")
+                with server._lock:
+                    server.usage_requests.append(authorization)
+                if authorization != f"DeepL-Auth-Key {server.deepl_auth_key}":
+                    self._json(403, {"message": "Wrong endpoint or key"})
+                    return
+                count, limit = server.deepl_usage
+                self._json(200, {"character_count": count, "character_limit": limit})
             else:
                 self._send(404, "not found", "text/plain")
 
         def do_POST(self) -> None:
-            """LibreTranslate (parameters in the query string, as deep-translator sends them)
-            and the LLM's chat completions (JSON body)."""
+            """LibreTranslate and DeepL (fields in the body, or for deep-translator's Libre the
+            query string) and the LLM's chat completions (JSON body)."""
             path, query = self._params()
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             if path == "/libre/translate":
+                fields = {**query, **self._body_fields(raw)}
                 record = RecordedRequest(
                     "libre",
                     path,
-                    query.get("q", ""),
-                    query.get("source", ""),
-                    query.get("target", ""),
-                    query,
+                    str(fields.get("q", "")),
+                    str(fields.get("source", "")),
+                    str(fields.get("target", "")),
+                    {k: str(v) for k, v in fields.items()},
+                    url=self.path,
                 )
+                if server.libre_api_key and fields.get("api_key") != server.libre_api_key:
+                    with server._lock:
+                        server.requests.append(record)
+                    self._json(403, {"error": "Invalid API key"})
+                    return
                 self._translation(record, lambda text: self._json(200, {"translatedText": text}))
+            elif path == "/v2/translate":
+                self._deepl_translate(self._body_fields(raw))
             elif path == "/v1/chat/completions":
                 try:
                     body = json.loads(raw or b"{}")
@@ -348,6 +386,50 @@ def _handler_for(server: FakeTranslateServer) -> type[BaseHTTPRequestHandler]:
                 self._json(status, payload)
             else:
                 self._send(404, "not found", "text/plain")
+
+        def _body_fields(self, raw: bytes) -> dict[str, Any]:
+            if "json" in self.headers.get("Content-Type", ""):
+                try:
+                    body = json.loads(raw or b"{}")
+                except ValueError:
+                    return {}
+                return body if isinstance(body, dict) else {}
+            form = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
+            return {k: v[0] for k, v in form.items()}
+
+        def _deepl_translate(self, body: dict[str, Any]) -> None:
+            authorization = self.headers.get("Authorization", "")
+            texts = body.get("text") or [""]
+            record = RecordedRequest(
+                "deepl",
+                "/v2/translate",
+                str(texts[0]),
+                str(body.get("source_lang", "")),
+                str(body.get("target_lang", "")),
+                {k: str(v) for k, v in body.items()},
+                url=self.path,
+                authorization=authorization,
+            )
+            if authorization != f"DeepL-Auth-Key {server.deepl_auth_key}":
+                with server._lock:
+                    server.requests.append(record)
+                self._json(403, {"message": "Wrong endpoint or key"})
+                return
+            self._translation(
+                record,
+                lambda text: self._json(
+                    200,
+                    {
+                        "translations": [
+                            {
+                                "text": text,
+                                "detected_source_language": "EN",
+                                "billed_characters": len(record.text),
+                            }
+                        ]
+                    },
+                ),
+            )
 
         def _google_page(self, text: str) -> None:
             page = (
@@ -361,10 +443,20 @@ def _handler_for(server: FakeTranslateServer) -> type[BaseHTTPRequestHandler]:
             # client has the answer it may send the next one, which must not overlap it.
             try:
                 status = server._begin(record)
-                translated = server._translate(record.text) if status is None else ""
+                translated = (
+                    server._translate(record.text, record.service) if status is None else ""
+                )
             finally:
                 server._end()
-            if status is not None:
+            if status == 429:
+                data = json.dumps({"error": "too many requests"}).encode()
+                self.send_response(429)
+                self.send_header("Retry-After", "1")
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            elif status is not None:
                 self._json(status, {"error": f"fake failure {status}"})
             else:
                 answer(translated)
