@@ -120,7 +120,12 @@ _SYMBOLS = {
     "steradian": "sr", "siemens": "S", "weber": "Wb", "gauss": "G", "angstrom": "Å",
     "dalton": "Da", "barn": "b", "tera": "T", "giga": "G", "mega": "M",
     "kilo": "k", "centi": "c", "nano": "n", "pico": "p", "femto": "f", "atto": "a",
-    "per": "/", "squared": "²", "cubed": "³",
+    "per": "/", "squared": "²", "cubed": "³", "db": "dB", "ph": "φ",
+    "Diamond": "◇", "bigstar": "★", "circlearrowright": "↻", "circlearrowleft": "↺",
+    "nrightarrow": "↛", "nleftarrow": "↚", "lrcorner": "⌟", "llcorner": "⌞", "backsimeq": "⋍",
+    "upxi": "ξ", "upmu": "μ", "uppi": "π", "upalpha": "α", "upbeta": "β", "upgamma": "γ",
+    "updelta": "δ", "upepsilon": "ε", "upeta": "η", "uptau": "τ", "upsigma": "σ",
+    "upphi": "ϕ", "upomega": "ω", "upvarepsilon": "ε", "uplambda": "λ", "uprho": "ρ",
     "quad": " ", "qquad": " ", "enspace": " ", "thinspace": " ", "medspace": " ",
     "thickspace": " ", "space": " ", "newline": " ", "par": " ", "cr": " ", "nobreakspace": " ",
 }  # fmt: skip
@@ -227,6 +232,8 @@ _ALPHABETS = {
     "mathscr": _CALLIGRAPHIC,
     "mathfrak": _FRAKTUR,
     "EuScript": _CALLIGRAPHIC,
+    "mcal": _CALLIGRAPHIC,
+    "mc": _CALLIGRAPHIC,
 }
 _BOLD = _alphabet(0x1D400, 0x1D41A, {})
 
@@ -245,10 +252,15 @@ _DOUBLED_BLACKBOARD = frozenset("ACEFHKNPQRSTZ")
 _OPERATORS = _names(
     "Var Cov Prob Irr Per perm poly polylog supp dist diam vol sign erf erfc argmax argmin "
     "Ker Hom End Aut Gal Spec Proj Ext Tor Lip conv Id id Span Sym Stab Orb Mat Res Ind "
-    "softmax ReLU relu sigmoid KL TV Unif Bern Poi"
+    "Vol Regret Emb Gr Weyl softmax ReLU relu sigmoid KL TV Unif Bern Poi"
 )
 # pifont's `\\ding{51}`: the marks papers use in tables and lists.
-_DINGBATS = {"51": "✓", "52": "✔", "55": "✗", "56": "✘", "72": "★", "73": "☆", "108": "●"}
+_DINGBATS = {
+    "51": "✓", "52": "✔", "55": "✗", "56": "✘", "72": "★", "73": "☆", "108": "●",
+    # 172-211: the circled numbers ① to ⑩, ❶ to ❿, ➀ to ➉, ➊ to ➓.
+    **{str(172 + n): chr(0x2460 + n) for n in range(10)},
+    **{str(182 + n): chr(0x2776 + n) for n in range(30)},
+}  # fmt: skip
 _ROMAN = (
     (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
     (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"),
@@ -606,6 +618,11 @@ class _Reader:
             return _accent(self.argument(depth), _TEXT_ACCENTS[name])
         if name in _FUNCTIONS:
             return name
+        if name == "backslash" and self.math:
+            # The quotient `K\\backslash G`: the operator, not a character that would read
+            # as a command (`\\G`).
+            self.skip_spaces()
+            return "⧵"
         if name in _SYMBOLS:
             if self.math or name in _LETTERS:
                 self.skip_spaces()

@@ -87,6 +87,7 @@ def test_display_text(raw: str, shown: str) -> None:
         (r"$\B=\nabla\times\A$ over $\C^N$", "B=∇×A over ℂᴺ"),
         (r"$\GL_n(\F)$ and $\OPT$, $\Var(X)$", "GLₙ(F) and OPT, Var(X)"),
         (r"$\calO(n)$ and $\mcA$", "𝒪(n) and 𝒜"),
+        (r"$K\backslash G$, $\mcal O$, \ding{182}", "K⧵G, 𝒪, ❶"),
         # No safe reading: kept as written.
         (r"$\method(x)$ and $\ca$", r"\method(x) and \ca"),
     ],
