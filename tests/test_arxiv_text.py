@@ -10,7 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.arxiv_text import display_text, markdown_text, plain_text, spans
-from bot.audit import LOSS_THRESHOLD, audit_days, day_files, format_report, missing_words
+from bot.audit import (
+    LOSS_THRESHOLD,
+    audit_days,
+    day_files,
+    figures,
+    format_report,
+    missing_words,
+)
 from bot.models import DigestEntry, Paper, PaperText, Reason, ReasonKind
 from bot.render.latex import latex_to_text
 from bot.render.telegram import render_entry
@@ -193,17 +200,17 @@ def test_the_quant_ph_day_keeps_every_percent_sign() -> None:
         assert missing_words(paper.abstract, shown)[0] == []
 
 
-def test_real_days_lose_no_text() -> None:
-    """Three real days (about 1,500 papers): no abstract loses over 10% of its words, no math
-    span vanishes, every `%`, `<` and `>` is kept. All 156 days run in `make bench`."""
+def test_real_days_meet_every_audit_target() -> None:
+    """Three real days (about 1,900 papers) the whole way, parse to render: every figure of
+    the audit meets its target (no lost text, at most 5 unreadable macros per 1,000 papers, no
+    message over 4,096 or empty, at most 1% of summaries opening mid-argument). All 156 days
+    run in `make bench`."""
     files = day_files(DAYS) if DAYS.is_dir() else []
     if not files:
         pytest.skip("the real arXiv days (../shared/data/arxiv-days) are not on this machine")
     report = audit_days([files[0], files[len(files) // 2], files[-1]])
     shown = "\n".join(format_report(report))
     assert report.papers > 500
-    assert report.lossy_abstracts == 0, shown
-    assert report.word_recall > 0.999, shown
-    assert report.math_vanished == 0, shown
+    assert [item.name for item in figures(report) if not item.met] == [], shown
     assert report.signs_kept == report.signs, shown
     assert all(example.loss <= LOSS_THRESHOLD for example in report.worst)
