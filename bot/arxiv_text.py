@@ -3,9 +3,15 @@
 An arXiv abstract is text with inline math, not LaTeX source. So `%` is a percent sign (never a
 comment that swallows the rest), `<` and `>` are comparisons (never markup), nothing a reader
 wrote is dropped, and every math span gives visible output: the macros we know become Unicode
-(`\\sigma_n` → σₙ, `\\tfrac12` → ½, `\\mathbb{R}` → ℝ), the ones we do not are kept as written.
-Accents become letters (`Cram\\'er` → Cramér) and text commands keep their content
-(`\\texttt{OPO-CMDP}` → OPO-CMDP, `\\href{url}{text}` → text).
+(`\\sigma_n` → σₙ, `\\tfrac12` → ½, `\\mathbb{R}` → ℝ). Accents become letters (`Cram\\'er` →
+Cramér) and text commands keep their content (`\\texttt{OPO-CMDP}` → OPO-CMDP,
+`\\href{url}{text}` → text).
+
+Authors' own macros, which arXiv's pages show raw, read as a reader would read them. Outside
+math: the name without the backslash (`\\method{} wins` → method wins), or the content of
+its arguments when it has any (`\\rev{new text}` → new text). In math, where a name alone
+could mislead: by the conventions most papers follow when the letter is certain (`\\x` → x,
+`\\cA` → 𝒜, `\\RR` → ℝ, `\\GL` → GL, see `math_shorthand`), else kept as written.
 
 The converter is a small hand-written reader, linear in the input: one pass, each character
 read once, recursion bounded by `_MAX_DEPTH` (deeper braces are read flat). pylatexenc, used
