@@ -3,9 +3,15 @@
 An arXiv abstract is text with inline math, not LaTeX source. So `%` is a percent sign (never a
 comment that swallows the rest), `<` and `>` are comparisons (never markup), nothing a reader
 wrote is dropped, and every math span gives visible output: the macros we know become Unicode
-(`\\sigma_n` → σₙ, `\\tfrac12` → ½, `\\mathbb{R}` → ℝ), the ones we do not are kept as written.
-Accents become letters (`Cram\\'er` → Cramér) and text commands keep their content
-(`\\texttt{OPO-CMDP}` → OPO-CMDP, `\\href{url}{text}` → text).
+(`\\sigma_n` → σₙ, `\\tfrac12` → ½, `\\mathbb{R}` → ℝ). Accents become letters (`Cram\\'er` →
+Cramér) and text commands keep their content (`\\texttt{OPO-CMDP}` → OPO-CMDP,
+`\\href{url}{text}` → text).
+
+Authors' own macros, which arXiv's pages show raw, read as a reader would read them. Outside
+math: the name without the backslash (`\\method{} wins` → method wins), or the content of
+its arguments when it has any (`\\rev{new text}` → new text). In math, where a name alone
+could mislead: by the conventions most papers follow when the letter is certain (`\\x` → x,
+`\\cA` → 𝒜, `\\RR` → ℝ, `\\GL` → GL, see `math_shorthand`), else kept as written.
 
 The converter is a small hand-written reader, linear in the input: one pass, each character
 read once, recursion bounded by `_MAX_DEPTH` (deeper braces are read flat). pylatexenc, used
@@ -107,6 +113,25 @@ _SYMBOLS = {
     "etal": "et al.", "vs": "vs.", "textrightarrow": "→", "textleftarrow": "←",
     "percent": "%", "celsius": "°C", "degreeCelsius": "°C", "milli": "m", "micro": "µ",
     "item": "•", "over": "/", "Tilde": "~",
+    # Authors' shorthands common enough to read without their definition.
+    "eps": "ε", "ep": "ε", "epsi": "ε", "veps": "ε", "vareps": "ε", "varep": "ε",
+    "epsln": "ε", "lam": "λ", "lamb": "λ", "Nu": "Ν", "multimap": "⊸", "bigO": "O",
+    "choose": " choose ",
+    # siunitx units, as arXiv's own pages leave them: `\SI{3}{\giga\hertz}` → 3 GHz.
+    "hertz": "Hz", "meter": "m", "metre": "m", "second": "s", "gram": "g", "watt": "W",
+    "volt": "V", "ampere": "A", "kelvin": "K", "joule": "J", "tesla": "T", "newton": "N",
+    "pascal": "Pa", "ohm": "Ω", "farad": "F", "henry": "H", "coulomb": "C", "mole": "mol",
+    "candela": "cd", "becquerel": "Bq", "electronvolt": "eV", "decibel": "dB", "bel": "B",
+    "liter": "L", "litre": "L", "minute": "min", "hour": "h", "day": "d", "radian": "rad",
+    "steradian": "sr", "siemens": "S", "weber": "Wb", "gauss": "G", "angstrom": "Å",
+    "dalton": "Da", "barn": "b", "tera": "T", "giga": "G", "mega": "M",
+    "kilo": "k", "centi": "c", "nano": "n", "pico": "p", "femto": "f", "atto": "a",
+    "per": "/", "squared": "²", "cubed": "³", "db": "dB", "ph": "φ",
+    "Diamond": "◇", "bigstar": "★", "circlearrowright": "↻", "circlearrowleft": "↺",
+    "nrightarrow": "↛", "nleftarrow": "↚", "lrcorner": "⌟", "llcorner": "⌞", "backsimeq": "⋍",
+    "upxi": "ξ", "upmu": "μ", "uppi": "π", "upalpha": "α", "upbeta": "β", "upgamma": "γ",
+    "updelta": "δ", "upepsilon": "ε", "upeta": "η", "uptau": "τ", "upsigma": "σ",
+    "upphi": "ϕ", "upomega": "ω", "upvarepsilon": "ε", "uplambda": "λ", "uprho": "ρ",
     "quad": " ", "qquad": " ", "enspace": " ", "thinspace": " ", "medspace": " ",
     "thickspace": " ", "space": " ", "newline": " ", "par": " ", "cr": " ", "nobreakspace": " ",
 }  # fmt: skip
@@ -125,7 +150,8 @@ _DECLARATIONS = _names(
     "large Large LARGE huge Huge tiny scriptsize footnotesize normalsize noindent limits "
     "nolimits left right middle big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr "
     "bigm Bigm relax protect centering raggedright hfill vfill nonumber notag boldmath "
-    "unboldmath ensuremath"
+    "unboldmath ensuremath medskip bigskip smallskip newpage clearpage linebreak pagebreak "
+    "footnotemark hline"
 )
 
 # Commands whose one argument is shown as its content: a font, a box, an emphasis.
@@ -133,7 +159,7 @@ _CONTENT = _names(
     "textbf textit emph texttt textsf textrm textsc textsl textup textnormal textmd uline "
     "mbox hbox fbox text mathrm mathbf mathit mathsf mathtt mathnormal boldsymbol bm pmb "
     "operatorname mathop mathbin mathrel mathord footnote thanks ref eqref autoref cref Cref "
-    "smash underbrace overbrace boxed substack num si ac acs acl gls glspl Gls"
+    "smash underbrace overbrace boxed substack num si unit ac acs acl gls glspl Gls mathsc"
 )
 # Letters written as commands: TeX ends them at the space after, which is not a word break
 # (`Bj\\o rn` is Bjørn).
@@ -143,7 +169,7 @@ _LETTERS = _names("i j l L o O ss ae AE oe OE aa AA dh DH th TH ng NG")
 _DROP_ARGUMENT = _names(
     "label cite citep citet citealp nocite vspace hspace bibliography bibliographystyle "
     "pagestyle thispagestyle setlength addtolength vskip hskip phantom hphantom vphantom "
-    "includegraphics"
+    "includegraphics stepcounter refstepcounter"
 )
 
 _TEXT_ACCENTS = {
@@ -211,7 +237,73 @@ _ALPHABETS = {
     "mathcal": _CALLIGRAPHIC,
     "mathscr": _CALLIGRAPHIC,
     "mathfrak": _FRAKTUR,
+    "EuScript": _CALLIGRAPHIC,
+    "mcal": _CALLIGRAPHIC,
+    "mc": _CALLIGRAPHIC,
 }
+_BOLD = _alphabet(0x1D400, 0x1D41A, {})
+
+# An author's own macro in math, read by the conventions most papers follow (`\\cA` is 𝒜,
+# `\\RR` is ℝ, `\\bx` is 𝐱): the letter is certain, only the font is a guess, and a guessed
+# font reads better than a backslash. Prefix → alphabet; longer prefixes first.
+_SHORTHAND_PREFIXES = (
+    ("mathcal", _CALLIGRAPHIC), ("mcal", _CALLIGRAPHIC), ("cal", _CALLIGRAPHIC),
+    ("mc", _CALLIGRAPHIC), ("c", _CALLIGRAPHIC), ("scr", _CALLIGRAPHIC),
+    ("mbb", _BLACKBOARD), ("bb", _BLACKBOARD), ("mbf", _BOLD), ("bf", _BOLD), ("bm", _BOLD),
+    ("mb", _BOLD), ("b", _BOLD), ("frak", _FRAKTUR), ("fk", _FRAKTUR), ("mf", _FRAKTUR),
+)  # fmt: skip
+# `\\RR`, `\\ZZ`: a doubled capital is the blackboard letter for these sets and operators.
+_DOUBLED_BLACKBOARD = frozenset("ACEFHKNPQRSTZ")
+# Operator names written as macros (`\\Var`, `\\supp`): shown upright as their name.
+_OPERATORS = _names(
+    "Var Cov Prob Irr Per perm poly polylog supp dist diam vol sign erf erfc argmax argmin "
+    "Ker Hom End Aut Gal Spec Proj Ext Tor Lip conv Id id Span Sym Stab Orb Mat Res Ind "
+    "Vol Regret Emb Gr Weyl softmax ReLU relu sigmoid KL TV Unif Bern Poi"
+)
+# pifont's `\\ding{51}`: the marks papers use in tables and lists.
+_DINGBATS = {
+    "51": "✓", "52": "✔", "55": "✗", "56": "✘", "72": "★", "73": "☆", "108": "●",
+    # 172-211: the circled numbers ① to ⑩, ❶ to ❿, ➀ to ➉, ➊ to ➓.
+    **{str(172 + n): chr(0x2460 + n) for n in range(10)},
+    **{str(182 + n): chr(0x2776 + n) for n in range(30)},
+}  # fmt: skip
+_ROMAN = (
+    (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
+    (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"),
+)  # fmt: skip
+
+
+def math_shorthand(name: str) -> str | None:
+    """An unknown macro in math read by convention, or None when no reading is safe.
+
+    A single letter (`\\x`, `\\B`) is that letter, `\\C` the complex numbers as `\\R` is ℝ;
+    a letter after a font prefix (`\\cA`, `\\bv`, `\\bbR`) is that letter in that font; a
+    doubled capital of a number set (`\\RR`) is its blackboard letter; an all-capital name
+    (`\\GL`, `\\OPT`) or a known operator (`\\Var`) is its name, upright.
+    """
+    if len(name) == 1:
+        return _BLACKBOARD["C"] if name == "C" else name
+    if len(name) == 2 and name[0] == name[1] and name[0] in _DOUBLED_BLACKBOARD:
+        return _BLACKBOARD[name[0]]
+    for prefix, alphabet in _SHORTHAND_PREFIXES:
+        if len(name) == len(prefix) + 1 and name.startswith(prefix):
+            letter = name[-1]
+            if prefix in ("c", "mc", "cal", "mcal", "scr", "mathcal") and letter.islower():
+                return None  # `\\ca`, `\\mcb`: not a calligraphic capital; no safe reading
+            return alphabet.get(letter)
+    if name in _OPERATORS or (name.isupper() and len(name) <= 6):
+        return name
+    return None
+
+
+def _roman(number: int) -> str:
+    """`\\romannumeral 4` → iv (lower case, as TeX writes it); 0 or less is nothing."""
+    out = []
+    for value, letters in _ROMAN:
+        while number >= value:
+            out.append(letters)
+            number -= value
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -451,15 +543,58 @@ class _Reader:
         self.pos = end
         if self.pos < len(src) and src[self.pos] == "*":
             self.pos += 1
+        if name == "verb" and (verbatim := self.verbatim()) is not None:
+            return verbatim
         converted = self.named(name, depth)
         if converted is not None:
             return converted
-        # Unknown: kept as written, with its braced arguments (their content converted).
+        if not self.math:
+            return self.unknown_in_text(name, depth)
+        reading = math_shorthand(name)
+        if reading is not None:
+            return reading
+        # Unknown in math: kept as written, with its braced arguments (their content converted).
         out = [src[start : self.pos]]
         while self.pos < len(src) and src[self.pos] == "{" and depth < _MAX_DEPTH:
             self.pos += 1
             out.append("{" + self.group(depth + 1, closed=True) + "}")
         return "".join(out)
+
+    def verbatim(self) -> str | None:
+        """`\\verb|x|`, `\\verb+x+`: the text between the delimiters, exactly as typed."""
+        delimiter = self.src[self.pos : self.pos + 1]
+        if not delimiter or delimiter.isalpha() or delimiter.isspace():
+            return None
+        end = self.src.find(delimiter, self.pos + 1)
+        if end < 0:
+            return None
+        body = self.src[self.pos + 1 : end]
+        self.pos = end + 1
+        return body
+
+    def unknown_in_text(self, name: str, depth: int) -> str:
+        """An author's own macro outside math, which arXiv's pages show raw (`\\method`): the
+        content of its arguments when it has any (`\\rev{new text}` → new text), else its name
+        without the backslash (`\\method{} wins` → method wins), the word the author chose."""
+        contents = []
+        while self.pos < len(self.src) and self.src[self.pos] == "{" and depth < _MAX_DEPTH:
+            self.pos += 1
+            contents.append(self.group(depth + 1, closed=True))
+        return " ".join(content for content in contents if content.strip()) or name
+
+    def number(self) -> int | None:
+        """A TeX number after `\\char` or `\\romannumeral`: `92`, `"5C` (hex), `'134` (octal)."""
+        self.skip_spaces()
+        base = {'"': 16, "'": 8}.get(self.src[self.pos : self.pos + 1], 10)
+        start = self.pos + (base != 10)
+        end = start
+        digits = string.hexdigits if base == 16 else string.digits[:base]
+        while end < len(self.src) and self.src[end] in digits and end - start < 8:
+            end += 1
+        if end == start:
+            return None
+        self.pos = end
+        return int(self.src[start:end], base)
 
     def symbol_command(self, ch: str, depth: int) -> str:
         """`\\%`, `\\{`, `\\,`, `\\\\`, and the text accents `\\'e`, `\\"o`."""
@@ -489,6 +624,11 @@ class _Reader:
             return _accent(self.argument(depth), _TEXT_ACCENTS[name])
         if name in _FUNCTIONS:
             return name
+        if name == "backslash" and self.math:
+            # The quotient `K\\backslash G`: the operator, not a character that would read
+            # as a command (`\\G`).
+            self.skip_spaces()
+            return "⧵"
         if name in _SYMBOLS:
             if self.math or name in _LETTERS:
                 self.skip_spaces()
@@ -503,7 +643,8 @@ class _Reader:
             body = self.argument(depth)
             table = _ALPHABETS[name]
             return "".join(table.get(ch, ch) for ch in body)
-        if name in _MATH_ACCENTS and (self.math or name == "underline"):
+        # Outside math too: an author who forgot the `$` around `\hat{x}` still means x̂.
+        if name in _MATH_ACCENTS:
             body = self.argument(depth)
             if len(body) == 1:
                 return unicodedata.normalize("NFC", body + _MATH_ACCENTS[name])
@@ -549,8 +690,22 @@ class _Reader:
         if name == "hyperlink":
             self.raw_argument()
             return self.argument(depth)
-        if name == "SI":  # siunitx: `\SI{3}{GHz}`
+        if name in ("SI", "qty"):  # siunitx: `\SI{3}{GHz}`, `\qty{3}{\giga\hertz}`
             return f"{self.argument(depth)} {self.argument(depth)}"
+        if name == "enquote":
+            return f"“{self.text_argument(depth)}”"
+        if name == "ding":
+            code = (self.raw_argument() or "").strip()
+            return _DINGBATS.get(code, f"\\ding{{{code}}}")
+        if name in ("char", "romannumeral"):
+            start = self.pos
+            number = self.number()
+            if number is None:
+                self.pos = start
+                return None
+            if name == "romannumeral":
+                return _roman(number)
+            return _unicode(str(number)).replace("\\unicode", "\\char", 1)
         if name in ("begin", "end"):
             self.raw_argument()
             return " "

@@ -10,7 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.arxiv_text import display_text, markdown_text, plain_text, spans
-from bot.audit import LOSS_THRESHOLD, audit_days, day_files, format_report, missing_words
+from bot.audit import (
+    LOSS_THRESHOLD,
+    audit_days,
+    day_files,
+    figures,
+    format_report,
+    missing_words,
+)
 from bot.models import DigestEntry, Paper, PaperText, Reason, ReasonKind
 from bot.render.latex import latex_to_text
 from bot.render.telegram import render_entry
@@ -44,9 +51,8 @@ QUANT_PH = SHARED / "data" / "feeds" / "rss_new_quant-ph_2025-04-28_Klafyvel-RSS
         (r"$\mathcal{O}(n^3)$ time", "𝒪(n³) time"),
         (r"a state $\ket{\psi}$", "a state |ψ⟩"),
         (r"Fig.~3 shows ~10% gain", "Fig. 3 shows ~10% gain"),
-        # Unknown macros are kept as written, never dropped.
+        # Unknown macros in math are kept as written, never dropped.
         (r"our $\ourmodel{x}$ wins", r"our \ourmodel{x} wins"),
-        (r"\ours beats", r"\ours beats"),
         # arXiv's API has already turned some macros to Unicode: `\partialΩ` is ∂Ω.
         (r"on $\partialΩ$", "on ∂Ω"),
         ("costs $5 and more", "costs $5 and more"),
@@ -61,6 +67,49 @@ QUANT_PH = SHARED / "data" / "feeds" / "rss_new_quant-ph_2025-04-28_Klafyvel-RSS
 )
 def test_display_text(raw: str, shown: str) -> None:
     assert shown in display_text(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        # An author's own macro outside math, which arXiv's pages show raw: its name, the word
+        # the author chose, without the backslash.
+        (r"\ours beats", "ours beats"),
+        (r"\method{} outperforms \model, and \CEI helps", "method outperforms model, and CEI"),
+        (r"with \x and \modelname's heads", "with x and modelname's heads"),
+        # With an argument, its content: a revision mark or a quote wrapper.
+        (r"we \rev{now show} that", "we now show that"),
+        (r"an \enquote{LLM-as-a-Judge} setup", "an “LLM-as-a-Judge” setup"),
+        # Common shorthands.
+        (r"for all $\eps>0$ and \eps small", "for all ε>0 and ε small"),
+        (r"$0<\ep\ll 1$, $\lam$", "0<ε≪1, λ"),
+        (r"run \verb|make all| or \verb+x_1+", "run make all or x_1"),
+        (r"at \SI{3}{\giga\hertz} and \SI{2}{\milli\watt}", "at 3 GHz and 2 mW"),
+        (r"\qty{5}{\meter\per\second} and 4\,\hertz", "5 m/s and 4 Hz"),
+        (r"done \ding{51}, failed \ding{55}", "done ✓, failed ✗"),
+        (r"stage \romannumeral 3 and \char65", "stage iii and A"),
+        (r"estimates \hat{x} outside math", "estimates x̂ outside math"),
+        # In math, an author's macro read by the conventions most papers follow.
+        (r"$\cA\subset\RR^n$, $\bv\in\ZZ$", "𝒜⊂ℝⁿ, 𝐯∈ℤ"),
+        (r"$\B=\nabla\times\A$ over $\C^N$", "B=∇×A over ℂᴺ"),
+        (r"$\GL_n(\F)$ and $\OPT$, $\Var(X)$", "GLₙ(F) and OPT, Var(X)"),
+        (r"$\calO(n)$ and $\mcA$", "𝒪(n) and 𝒜"),
+        (r"$K\backslash G$, $\mcal O$, \ding{182}", "K⧵G, 𝒪, ❶"),
+        # No safe reading: kept as written.
+        (r"$\method(x)$ and $\ca$", r"\method(x) and \ca"),
+    ],
+)
+def test_authors_macros_and_shorthands(raw: str, shown: str) -> None:
+    assert shown in display_text(raw)
+
+
+@given(st.from_regex(r"[a-z]{2,9}", fullmatch=True), st.sampled_from(["", "{}", " "]))
+def test_an_unknown_macro_in_text_never_leaves_a_backslash_or_drops_its_name(
+    name: str, after: str
+) -> None:
+    shown = display_text(f"the \\{name}{after} works")
+    assert "\\" not in shown or name in ("backslash", "textbackslash")
+    assert shown.startswith("the ") and shown.endswith("works")
 
 
 def test_latex_to_text_is_the_display_form() -> None:
@@ -151,17 +200,17 @@ def test_the_quant_ph_day_keeps_every_percent_sign() -> None:
         assert missing_words(paper.abstract, shown)[0] == []
 
 
-def test_real_days_lose_no_text() -> None:
-    """Three real days (about 1,500 papers): no abstract loses over 10% of its words, no math
-    span vanishes, every `%`, `<` and `>` is kept. All 156 days run in `make bench`."""
+def test_real_days_meet_every_audit_target() -> None:
+    """Three real days (about 1,900 papers) the whole way, parse to render: every figure of
+    the audit meets its target (no lost text, at most 5 unreadable macros per 1,000 papers, no
+    message over 4,096 or empty, at most 1% of summaries opening mid-argument). All 156 days
+    run in `make bench`."""
     files = day_files(DAYS) if DAYS.is_dir() else []
     if not files:
         pytest.skip("the real arXiv days (../shared/data/arxiv-days) are not on this machine")
     report = audit_days([files[0], files[len(files) // 2], files[-1]])
     shown = "\n".join(format_report(report))
     assert report.papers > 500
-    assert report.lossy_abstracts == 0, shown
-    assert report.word_recall > 0.999, shown
-    assert report.math_vanished == 0, shown
+    assert [item.name for item in figures(report) if not item.met] == [], shown
     assert report.signs_kept == report.signs, shown
     assert all(example.loss <= LOSS_THRESHOLD for example in report.worst)

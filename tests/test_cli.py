@@ -8,10 +8,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from bot.audit import AuditReport, audit_day, figures, paper_from_record
+from bot.models import AnnounceType
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.translate_server import FakeTranslateServer
 
@@ -420,22 +423,110 @@ def test_audit_prints_the_fidelity_figures_of_real_shaped_days(tmp_path: Path) -
         days,
         "2026-01-05",
         [
-            {"id": "2601.00001", "abstract": r"Fidelity reaching 92.8% with $\sigma_n$ noise."},
+            {
+                "id": "2601.00001",
+                "title": "Squeezed light",
+                "abstract": r"We reach a fidelity of 92.8% with $\sigma_n$ noise.",
+                "authors": ["Ren\\'e Ko\\c{c}"],
+                "categories": ["quant-ph"],
+                "primary": "quant-ph",
+            },
             {
                 "id": "2601.00002",
+                "title": "Bounds",
                 "abstract": r"For $1<p$ and $p > q$ the Cram\'er-Rao bound holds.",
+                "authors": ["A. Author"],
+                "categories": ["math.ST", "stat.TH"],
+                "primary": "math.ST",
             },
         ],
     )
-    write_day(days, "2026-01-06", [{"id": "2601.00003", "abstract": r"Our \ourmodel wins."}])
+    write_day(
+        days,
+        "2026-01-06",
+        [
+            {
+                "id": "2601.00003",
+                "title": "Ours",
+                # Outside math an author's macro reads as its name; in math it stays.
+                "abstract": r"Our \ourmodel wins over $\ourmodel{x}$ baselines.",
+                "authors": ["B. Author"],
+                "categories": ["cs.LG"],
+                "primary": "cs.LG",
+            }
+        ],
+    )
     result = run(["audit", "--days", str(days)], tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout.splitlines()
-    assert "days: 2" in out and "papers: 3" in out
-    assert "abstracts losing over 10% of their words: 0" in out
-    assert "math spans: 3, vanished: 0" in out
-    assert "'%' kept: 1 of 1" in out and "'<' kept: 1 of 1" in out and "'>' kept: 1 of 1" in out
+    assert "papers: 3 on 2 days" in out
+    assert "abstracts losing over 10% of their words: 0 (target 0) ok" in out
+    assert "math spans vanished: 0 of 4 (target 0) ok" in out
+    assert "'%' '<' '>' lost: 0 of 3 (target 0) ok" in out
+    assert "papers missing from their digest: 0 (target 0) ok" in out
+    assert "empty messages: 0 (target 0) ok" in out
+    assert any(line.startswith("messages over 4,096: 0 of 5 ") for line in out), out
+    # One macro in three papers is 333 per 1,000: the target is missed, and the macro named.
+    assert any(
+        line.startswith("leftover backslash commands per 1,000 papers: 333.33")
+        and line.endswith("MISSED")
+        for line in out
+    ), out
     assert "  \\ourmodel: 1" in out
+    assert any(line.startswith("seconds per 1,000 papers: ") for line in out)
+
+
+def test_the_audit_counts_what_a_reader_would_trip_on() -> None:
+    """A summary that can only open mid-argument and an abstract far past Telegram's limit:
+    the first is counted, the second still goes out within 4,096."""
+    papers = [
+        paper_from_record(
+            {
+                "id": "2601.00010",
+                "title": "A long one",
+                "abstract": "We measure the gap. " * 600,
+                "authors": ["C. Author"],
+                "categories": ["cs.CV"],
+            }
+        ),
+        paper_from_record(
+            {
+                "id": "2601.00011",
+                "title": "Short",
+                "abstract": "Moreover, it helps.",
+                "authors": ["D. Author"],
+                "categories": ["cs.CV"],
+            }
+        ),
+    ]
+    report = AuditReport()
+    audit_day(report, papers, date(2026, 1, 7))
+    assert report.papers == report.papers_in_digest == 2
+    assert report.messages == 3 and report.messages_over_limit == 0 and report.messages_empty == 0
+    assert 4_000 < report.longest_message <= 4_096
+    assert report.summaries == 2 and report.summaries_mid_argument == 1
+    assert report.mid_argument == ["2601.00011: Moreover, it helps."]
+    verdicts = {item.name: item.met for item in figures(report)}
+    assert verdicts["fidelity_summaries_mid_argument_pct"] is False
+    assert verdicts["fidelity_messages_over_4096"] is True
+
+
+def test_a_day_record_becomes_the_paper_the_feed_parser_gives() -> None:
+    paper = paper_from_record(
+        {
+            "id": "2601.00020",
+            "title": "Two\n  lines",
+            "abstract": "  spaced\n out ",
+            "authors": ["Jos\\'e Garc\\'ia", "Van Meter"],
+            "categories": ["cs.AI", "cs.CL", "cs.AI"],
+            "primary": "cs.CL",
+            "announce_type": None,
+        }
+    )
+    assert paper.title == "Two lines" and paper.abstract == "spaced out"
+    assert paper.authors == ("José García", "Van Meter")
+    assert paper.categories == ("cs.CL", "cs.AI")
+    assert paper.announce_type is AnnounceType.NEW
 
 
 def test_audit_of_a_folder_without_days_is_one_line(tmp_path: Path) -> None:
