@@ -59,8 +59,8 @@ from tests.fakes.feed_server import FeedServer
 from tests.fakes.translate_server import FakeTranslateServer
 
 FIXTURES = ROOT / "tests" / "fixtures"
-FEED = FIXTURES / "rss-stat-2024-03-26.xml"
-SEARCH_ANSWER = (FIXTURES / "api-legacy-au-del_maestro.xml").read_bytes()
+FEED = FIXTURES / "rss-current-stat.xml"
+SEARCH_ANSWER = (FIXTURES / "api-legacy-au-van_rossby.xml").read_bytes()
 ARXIV_SECONDS = 5.0
 TRANSLATOR_SECONDS = 2.0
 TARGET_MS = 500.0

@@ -42,7 +42,7 @@ from tests.fakes.arxiv_feeds import ArxivCatalogue
 from tests.fakes.feed_server import FeedServer
 
 ROOT = Path(__file__).parent.parent
-FEED = ROOT / "tests" / "fixtures" / "rss-stat-2024-03-26.xml"
+FEED = ROOT / "tests" / "fixtures" / "rss-current-stat.xml"
 TAXONOMY = ROOT / "bot" / "sources" / "taxonomy.json"
 POLLS = 5
 URL_LIMIT = 8000

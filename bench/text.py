@@ -38,7 +38,7 @@ from bot.summarize import one_line_summary
 from bot.text import cut_text, split_sentences
 from bot.translate import mask, unmask
 
-FEED = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "rss-stat-2024-03-26.xml"
+FEED = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "rss-current-stat.xml"
 RATIO_TARGET = 25.0
 GROWTH_TARGET = 10.0
 FLOOR = 0.01

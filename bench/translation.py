@@ -16,7 +16,7 @@ from bot.sources.fetch import load_feed_file
 from bot.translate import MemoryTranslationCache, TranslationService
 from tests.fakes.translate_server import FakeTranslateServer
 
-FEED = Path(__file__).parent.parent / "tests" / "fixtures" / "rss-stat-2024-03-26.xml"
+FEED = Path(__file__).parent.parent / "tests" / "fixtures" / "rss-current-stat.xml"
 
 
 async def _translate(server: FakeTranslateServer, papers: list, workers: int) -> float:

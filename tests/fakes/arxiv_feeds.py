@@ -14,7 +14,7 @@ its requests (or otherwise copes).
     catalogue.lagging = {"stat.ML"}                  # requests with stat.ML get yesterday's date
     catalogue.requests                               # ["/rss/cs.CV+cs.LG", ...]
 
-Items are copies of the real fixture feed `tests/fixtures/rss-stat-2024-03-26.xml`, edited as
+Items are copies of the real fixture feed `tests/fixtures/rss-current-stat.xml`, edited as
 text rather than re-serialised, so the output is byte for byte arXiv's format (declaration,
 namespace order, escaping, the trailing space in `Announce Type: new \\nAbstract:`) except for
 the ids, categories, announce types, copy titles and channel fields this fake changes.
@@ -33,7 +33,7 @@ from pathlib import Path
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "rss-stat-2024-03-26.xml"
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "rss-current-stat.xml"
 EASTERN = ZoneInfo("America/New_York")
 CAP = 2000
 PREFIX = "2611"  # November 2026: ids that cannot collide with the fixture's 2403.xxxxx
