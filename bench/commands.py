@@ -3,7 +3,7 @@
 `python -m bot` runs as an operator runs it, in its own process (so the fakes' CPU does not
 compete with it for the GIL), polling the loopback fake Bot API; arXiv's API is a local server
 that answers after 5 s, the translator the fake Google endpoint taking 2 s a request, and the
-papers are stored from the real stat feed (tests/fixtures) first, fetched as the bot fetches. The
+papers are stored from the stat fixture feed (tests/fixtures) first, fetched as the bot fetches. The
 bench's chats are stored paused, so the minute tick pushes nothing into the measurements; they
 still use every command.
 

@@ -1,7 +1,7 @@
 """Fetching: requests per announcement when chats follow every arXiv category, and conditional
 GET hits on the polls that follow.
 
-The loopback feed server answers the combined URL with a real feed (tests/fixtures) and honours
+The loopback feed server answers the combined URL with the fixture feed (tests/fixtures) and honours
 ETag / Last-Modified as arXiv's does. `fetch_and_store` runs as the scheduler runs it: once for
 the announcement, then on each poll until the next one.
 

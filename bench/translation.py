@@ -1,7 +1,7 @@
 """Translation cost: requests per shown paper with batching, and concurrency vs serial.
 
 Runs the real TranslationService against the loopback fake translator with a per-request
-latency (200 ms by default, like a remote service), on real abstracts from the fixture feed.
+latency (200 ms by default, like a remote service), on the abstracts of the fixture feed.
 """
 
 from __future__ import annotations

@@ -81,7 +81,10 @@ async def test_export_sends_the_markdown_file(running_bot: RunningBot) -> None:
     assert document["filename"] == "arxiv-digest-2026-03-17.md"
     text = document["content"].decode("utf-8")
     assert text.startswith("# 摘要\n\n| Ref | Title | Summary |")
-    assert "[Conformal prediction sets for streams with drifting label noise](https://arxiv.org/abs/2603.91001)" in text
+    assert (
+        "[Conformal prediction sets for streams with drifting label noise](https://arxiv.org/abs/2603.91001)"
+        in text
+    )
 
 
 async def test_save_button_and_saved_list(running_bot: RunningBot) -> None:
@@ -97,7 +100,10 @@ async def test_save_button_and_saved_list(running_bot: RunningBot) -> None:
         lambda: len(running_bot.api.sent(method="answerCallbackQuery")) >= 3
     )
     saved = (await ask(running_bot, "/saved"))["text"]
-    assert "Saved papers</b> (1)" in saved and "Conformal prediction sets for streams with drifting label noise" in saved
+    assert (
+        "Saved papers</b> (1)" in saved
+        and "Conformal prediction sets for streams with drifting label noise" in saved
+    )
 
 
 async def test_status_counts_announced_matched_sent(running_bot: RunningBot) -> None:

@@ -55,7 +55,10 @@ def test_digest_from_a_feed_file_prints_the_markdown_export(tmp_path: Path) -> N
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.startswith("# 摘要\n\n| Ref | Title | Summary |\n| --- | --- | --- |\n")
-    assert "[Conformal prediction sets for streams with drifting label noise](https://arxiv.org/abs/2603.91001)" in out
+    assert (
+        "[Conformal prediction sets for streams with drifting label noise](https://arxiv.org/abs/2603.91001)"
+        in out
+    )
     assert "\n# 详细\n\n[^1]: " in out
     assert out.count("[^") == 2 * out.count("| [^")
     assert "Announce Type" not in out
@@ -106,7 +109,10 @@ def test_digest_translates_once_and_the_second_run_sends_nothing(tmp_path: Path)
         assert first.returncode == 0, first.stderr
         sent = translator.count()
         assert 0 < sent <= 4  # 2 papers × (title, abstract, summary) batched
-        assert "[^1]: 译:Conformal prediction sets for streams with drifting label noise" in first.stdout
+        assert (
+            "[^1]: 译:Conformal prediction sets for streams with drifting label noise"
+            in first.stdout
+        )
         second = run(args, tmp_path, **env)
         assert second.returncode == 0, second.stderr
         assert translator.count() == sent  # all from the SQLite cache

@@ -62,9 +62,7 @@ def test_old_format_counts_titles_and_plain_text() -> None:
     assert feed.requested == ("cs",)
     first = feed.papers[0]
     assert first.arxiv_id == "1809.19001"
-    assert first.title == (
-        "StarSieve: Classifying stellar spectra with convolutional networks"
-    )
+    assert first.title == ("StarSieve: Classifying stellar spectra with convolutional networks")
     assert first.categories == ("astro-ph.IM",)
     assert first.announce_type is AnnounceType.CROSS  # primary outside cs
     assert first.authors == ("Nadia Brennan", "Tomasz Wielgosz")
