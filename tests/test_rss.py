@@ -1,4 +1,5 @@
-"""Both arXiv feed formats, parsed from the real fixture files; broken feeds are errors."""
+"""Both arXiv feed formats, parsed from the fixture files (the project's own, in arXiv's
+formats); broken feeds are errors."""
 
 from __future__ import annotations
 
