@@ -3,7 +3,7 @@
 `python -m bot` runs as an operator runs it, in its own process (so the fakes' CPU does not
 compete with it for the GIL), polling the loopback fake Bot API; arXiv's API is a local server
 that answers after 5 s, the translator the fake Google endpoint taking 2 s a request, and the
-papers are stored from the real stat feed (tests/fixtures) first, fetched as the bot fetches. The
+papers are stored from the stat fixture feed (tests/fixtures) first, fetched as the bot fetches. The
 bench's chats are stored paused, so the minute tick pushes nothing into the measurements; they
 still use every command.
 
@@ -59,8 +59,8 @@ from tests.fakes.feed_server import FeedServer
 from tests.fakes.translate_server import FakeTranslateServer
 
 FIXTURES = ROOT / "tests" / "fixtures"
-FEED = FIXTURES / "rss-stat-2024-03-26.xml"
-SEARCH_ANSWER = (FIXTURES / "api-legacy-au-del_maestro.xml").read_bytes()
+FEED = FIXTURES / "rss-current-stat.xml"
+SEARCH_ANSWER = (FIXTURES / "api-legacy-au-van_rossby.xml").read_bytes()
 ARXIV_SECONDS = 5.0
 TRANSLATOR_SECONDS = 2.0
 TARGET_MS = 500.0

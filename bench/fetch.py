@@ -1,7 +1,7 @@
 """Fetching: requests per announcement when chats follow every arXiv category, and conditional
 GET hits on the polls that follow.
 
-The loopback feed server answers the combined URL with a real feed (tests/fixtures) and honours
+The loopback feed server answers the combined URL with the fixture feed (tests/fixtures) and honours
 ETag / Last-Modified as arXiv's does. `fetch_and_store` runs as the scheduler runs it: once for
 the announcement, then on each poll until the next one.
 
@@ -42,7 +42,7 @@ from tests.fakes.arxiv_feeds import ArxivCatalogue
 from tests.fakes.feed_server import FeedServer
 
 ROOT = Path(__file__).parent.parent
-FEED = ROOT / "tests" / "fixtures" / "rss-stat-2024-03-26.xml"
+FEED = ROOT / "tests" / "fixtures" / "rss-current-stat.xml"
 TAXONOMY = ROOT / "bot" / "sources" / "taxonomy.json"
 POLLS = 5
 URL_LIMIT = 8000

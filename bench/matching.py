@@ -1,10 +1,10 @@
 """Matching every chat at once: the indexed matcher (bot/match_index.py) against one
 `build_digest` call per chat, on the same papers and chats.
 
-The papers are the 308 of the two fixture feeds (tests/fixtures: the whole `stat` archive in
-2024, the whole `cs` archive in 2018), copied under new arXiv ids to make one announcement of
-3,000 distinct papers (a copy's abstract ends with its copy number, so no two texts are equal and
-nothing is tokenised for free).
+The papers are the 62 of the two fixture feeds (tests/fixtures: a `stat` day in the current
+format, a `cs` day in the old one, both written by the project), copied under new arXiv ids to
+make one announcement of 3,000 distinct papers (a copy's abstract ends with its copy number, so
+no two texts are equal and nothing is tokenised for free).
 
 The chats are generated from a fixed seed, the first N the same for every N: 1–5 categories
 drawn in proportion to how many papers list them (so `cs.LG` and `stat.ML` often, aliases such as

@@ -1,10 +1,10 @@
-"""Text work on hostile input: each pathological abstract against a real one of the same length.
+"""Text work on hostile input: each pathological abstract against a normal one of the same length.
 
 The text paths a feed or translator can feed (sentence splitting, cutting, the one-line summary,
 LaTeX to Unicode, rendering a paper's message) are timed on inputs built to hurt: 20,000 `$a$`
 spans (17 s in sentence splitting before it was made linear), 100,000 characters, 10,000
 backslashes, deeply nested braces, unbalanced `$`, a run of "a. b. c.". The "normal" input is
-real abstracts from the fixture feed joined to the same length.
+the fixture feed's abstracts (written like real ones) joined to the same length.
 
 Figures:
 - `text_hostile_ratio_max`: the worst ratio hostile seconds ÷ normal seconds over every input and
@@ -38,7 +38,7 @@ from bot.summarize import one_line_summary
 from bot.text import cut_text, split_sentences
 from bot.translate import mask, unmask
 
-FEED = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "rss-stat-2024-03-26.xml"
+FEED = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "rss-current-stat.xml"
 RATIO_TARGET = 25.0
 GROWTH_TARGET = 10.0
 FLOOR = 0.01

@@ -2,7 +2,7 @@
 chain's fallback when Google fails.
 
 Runs the real TranslationService against the loopback fake translator with a per-request
-latency (200 ms by default, like a remote service), on real abstracts from the fixture feed.
+latency (200 ms by default, like a remote service), on the abstracts of the fixture feed.
 
 - `translation_fallback_seconds`: TRANSLATOR=google,libre with Google answering HTTP 500 to
   every request: from the push's start (`queue_due_digests`) until a 20-paper digest is queued,
@@ -30,7 +30,7 @@ from storage.database import Store, open_store
 from storage.translations import SqliteTranslationCache
 from tests.fakes.translate_server import FakeTranslateServer
 
-FEED = Path(__file__).parent.parent / "tests" / "fixtures" / "rss-stat-2024-03-26.xml"
+FEED = Path(__file__).parent.parent / "tests" / "fixtures" / "rss-current-stat.xml"
 
 
 async def _translate(server: FakeTranslateServer, papers: list, workers: int) -> float:

@@ -10,7 +10,7 @@ from tests.conftest import RunningBot
 from tests.test_bot_digest import subscribe_conformal
 from tests.test_bot_subscriptions import USER, answer_to, ask, message_id_of
 
-PAPER = "2403.15527"
+PAPER = "2603.91001"
 
 
 def labels(bot: RunningBot, message_id: int, chat_id: int = USER) -> list[str]:
@@ -92,7 +92,7 @@ async def test_buttons_on_messages_sent_before_they_showed_state_still_work(
         "message_id": message_id,
         "date": int(time.time()),
         "chat": {"id": USER, "type": "private", "first_name": "Test"},
-        "text": "1. Conformal online model aggregation",
+        "text": "1. Conformal prediction sets for streams with drifting label noise",
         "reply_markup": old,
     }
     # Saved now, and the old star already shows ⭐: nothing to redraw.
@@ -150,7 +150,7 @@ async def test_saved_pages_turn_and_remove_in_place(running_bot: RunningBot) -> 
 
 
 async def test_search_results_star_fills_in_place(running_bot: RunningBot) -> None:
-    found = await ask(running_bot, "/search au:del_maestro")
+    found = await ask(running_bot, "/search au:van_rossby")
     message_id = message_id_of(running_bot, found)
     before = labels(running_bot, message_id)
     assert "☆ 1" in before and "⭐ 1" not in before

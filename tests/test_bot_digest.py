@@ -12,7 +12,7 @@ from tests.conftest import RunningBot
 from tests.telegram_html import check_telegram_html
 from tests.test_bot_subscriptions import USER, ask, message_id_of
 
-FIXTURE = Path(__file__).parent / "fixtures" / "rss-stat-2024-03-26.xml"
+FIXTURE = Path(__file__).parent / "fixtures" / "rss-current-stat.xml"
 STAT = FIXTURE.read_bytes()
 
 
@@ -30,14 +30,14 @@ async def test_digest_fetches_then_sends_overview_and_one_message_per_paper(
     running_bot.api.push_message(USER, "/digest")
     messages = await running_bot.api.wait_for_messages(before + 3, USER)
     overview, first, _second = messages[before : before + 3]
-    assert "2024-03-26" in overview["text"] and "2 篇" in overview["text"]
-    assert "Conformal online model aggregation" in first["text"]
+    assert "2026-03-17" in overview["text"] and "2 篇" in overview["text"]
+    assert "Conformal prediction sets for streams with drifting label noise" in first["text"]
     keyboard = first["reply_markup"]["inline_keyboard"][0]
-    assert keyboard[0]["url"] == "https://arxiv.org/pdf/2403.15527"
+    assert keyboard[0]["url"] == "https://arxiv.org/pdf/2603.91001"
     assert [b.get("callback_data") for b in keyboard[1:]] == [
-        "save:2403.15527",
-        "fb:1:2403.15527",
-        "fb:-1:2403.15527",
+        "save:2603.91001",
+        "fb:1:2603.91001",
+        "fb:-1:2603.91001",
     ]
     for message in messages[before:]:
         assert check_telegram_html(message["text"]) is None
@@ -46,7 +46,7 @@ async def test_digest_fetches_then_sends_overview_and_one_message_per_paper(
     await running_bot.api.wait_for(
         lambda: (
             len(
-                deliveries.delivered_versions(running_bot.store, USER, ["2403.15527", "2403.16871"])
+                deliveries.delivered_versions(running_bot.store, USER, ["2603.91001", "2603.91002"])
             )
             == 2
         )
@@ -63,7 +63,7 @@ async def test_digest_without_subscriptions_and_with_no_matches(running_bot: Run
     await ask(running_bot, "/subscribe stat.ML")
     await ask(running_bot, "/keyword zebrafish")
     assert (
-        "Nothing in the announcement of 2024-03-26" in (await ask(running_bot, "/digest"))["text"]
+        "Nothing in the announcement of 2026-03-17" in (await ask(running_bot, "/digest"))["text"]
     )
 
 
@@ -78,10 +78,13 @@ async def test_export_sends_the_markdown_file(running_bot: RunningBot) -> None:
     running_bot.api.push_message(USER, "/export")
     await running_bot.api.wait_for(lambda: bool(running_bot.api.sent(method="sendDocument")))
     document = running_bot.api.sent(method="sendDocument")[-1]["document"]
-    assert document["filename"] == "arxiv-digest-2024-03-26.md"
+    assert document["filename"] == "arxiv-digest-2026-03-17.md"
     text = document["content"].decode("utf-8")
     assert text.startswith("# 摘要\n\n| Ref | Title | Summary |")
-    assert "[Conformal online model aggregation](https://arxiv.org/abs/2403.15527)" in text
+    assert (
+        "[Conformal prediction sets for streams with drifting label noise](https://arxiv.org/abs/2603.91001)"
+        in text
+    )
 
 
 async def test_save_button_and_saved_list(running_bot: RunningBot) -> None:
@@ -90,14 +93,17 @@ async def test_save_button_and_saved_list(running_bot: RunningBot) -> None:
     running_bot.api.push_message(USER, "/digest")
     messages = await running_bot.api.wait_for_messages(before + 3, USER)
     entry = messages[before + 1]
-    running_bot.api.push_callback(USER, message_id_of(running_bot, entry), "save:2403.15527")
-    running_bot.api.push_callback(USER, message_id_of(running_bot, entry), "fb:1:2403.15527")
+    running_bot.api.push_callback(USER, message_id_of(running_bot, entry), "save:2603.91001")
+    running_bot.api.push_callback(USER, message_id_of(running_bot, entry), "fb:1:2603.91001")
     running_bot.api.push_callback(USER, message_id_of(running_bot, entry), "save:not-an-id")
     await running_bot.api.wait_for(
         lambda: len(running_bot.api.sent(method="answerCallbackQuery")) >= 3
     )
     saved = (await ask(running_bot, "/saved"))["text"]
-    assert "Saved papers</b> (1)" in saved and "Conformal online model aggregation" in saved
+    assert (
+        "Saved papers</b> (1)" in saved
+        and "Conformal prediction sets for streams with drifting label noise" in saved
+    )
 
 
 async def test_status_counts_announced_matched_sent(running_bot: RunningBot) -> None:
@@ -110,13 +116,13 @@ async def test_status_counts_announced_matched_sent(running_bot: RunningBot) -> 
     await running_bot.api.wait_for(
         lambda: (
             len(
-                deliveries.delivered_versions(running_bot.store, USER, ["2403.15527", "2403.16871"])
+                deliveries.delivered_versions(running_bot.store, USER, ["2603.91001", "2603.91002"])
             )
             == 2
         )
     )
     status = (await ask(running_bot, "/status"))["text"]
-    assert "Latest announcement: 2024-03-26" in status
+    assert "Latest announcement: 2026-03-17" in status
     listed = sum(1 for p in load_feed_file(FIXTURE).papers if "stat.ML" in p.categories)
     assert f"stat.ML: {listed} announced → 2 matched → 2 sent" in status
     assert running_bot.settings.telegram_bot_token not in status
@@ -289,5 +295,5 @@ async def test_with_translator_none_each_paper_shows_its_text_once_without_a_not
     for text in entries:
         assert "翻译暂不可用" not in text
         assert text.count("<blockquote expandable>") == 1
-    assert entries[0].count("Conformal prediction equips machine learning models") == 1
-    assert entries[0].count("Conformal online model aggregation") == 1
+    assert entries[0].count("Conformal prediction wraps any point predictor") == 1
+    assert entries[0].count("Conformal prediction sets for streams with drifting label noise") == 1

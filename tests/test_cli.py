@@ -20,8 +20,8 @@ from tests.fakes.translate_server import FakeTranslateServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
-STAT = FIXTURES / "rss-stat-2024-03-26.xml"
-OLD = FIXTURES / "rss-old-rdf-cs-2018-08-30.rdf"
+STAT = FIXTURES / "rss-current-stat.xml"
+OLD = FIXTURES / "rss-old-rdf-cs.rdf"
 
 
 def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
@@ -60,7 +60,10 @@ def test_digest_from_a_feed_file_prints_the_markdown_export(tmp_path: Path) -> N
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert out.startswith("# 摘要\n\n| Ref | Title | Summary |\n| --- | --- | --- |\n")
-    assert "[Conformal online model aggregation](https://arxiv.org/abs/2403.15527)" in out
+    assert (
+        "[Conformal prediction sets for streams with drifting label noise](https://arxiv.org/abs/2603.91001)"
+        in out
+    )
     assert "\n# 详细\n\n[^1]: " in out
     assert out.count("[^") == 2 * out.count("| [^")
     assert "Announce Type" not in out
@@ -86,7 +89,7 @@ def test_digest_text_format_on_the_old_feed(tmp_path: Path) -> None:
         tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("arXiv digest · 2018-08-30 · ")
+    assert result.stdout.startswith("arXiv digest · 2018-09-13 · ")
     assert "1. " in result.stdout and "4. " not in result.stdout
     assert "more" in result.stdout
 
@@ -111,7 +114,10 @@ def test_digest_translates_once_and_the_second_run_sends_nothing(tmp_path: Path)
         assert first.returncode == 0, first.stderr
         sent = translator.count()
         assert 0 < sent <= 4  # 2 papers × (title, abstract, summary) batched
-        assert "[^1]: 译:Conformal online model aggregation" in first.stdout
+        assert (
+            "[^1]: 译:Conformal prediction sets for streams with drifting label noise"
+            in first.stdout
+        )
         second = run(args, tmp_path, **env)
         assert second.returncode == 0, second.stderr
         assert translator.count() == sent  # all from the SQLite cache
@@ -130,7 +136,7 @@ def test_translation_backend_down_still_prints_the_digest_with_originals(tmp_pat
         )
     assert result.returncode == 0, result.stderr
     assert "翻译暂不可用" in result.stdout
-    assert "Conformal online model aggregation" in result.stdout
+    assert "Conformal prediction sets for streams with drifting label noise" in result.stdout
 
 
 @pytest.mark.parametrize("output", ["text", "markdown"])
@@ -145,10 +151,10 @@ def test_no_translation_wanted_prints_each_text_once_without_a_note(
     out = result.stdout
     assert "翻译暂不可用" not in out and "translation unavailable" not in out
     # Both matching papers, each abstract once and each title once in the details.
-    assert out.count("Conformal prediction equips machine learning models") == 1
-    assert out.count("Off-Policy Prediction (OPP), i.e., predicting") == 1
+    assert out.count("Conformal prediction wraps any point predictor") == 1
+    assert out.count("Rules that abstain when the top softmax score is low") == 1
     details = out[out.index("[^1]:") :] if output == "markdown" else out
-    assert details.count("Conformal online model aggregation") == 1
+    assert details.count("Conformal prediction sets for streams with drifting label noise") == 1
 
 
 @pytest.mark.parametrize(
@@ -199,9 +205,9 @@ def test_fetch_stores_and_prints_counts_then_uses_a_conditional_get(
 ) -> None:
     first = run(["fetch", "--category", "stat"], tmp_path, ARXIV_RSS_URL=feeds.base_url)
     assert first.returncode == 0, first.stderr
-    assert "announcement 2024-03-26: 123 papers (new announcement)" in first.stdout
+    assert "announcement 2026-03-17: 45 papers (new announcement)" in first.stdout
     stat_row = next(line for line in first.stdout.splitlines() if line.startswith("stat "))
-    assert stat_row.split()[1:] == ["35", "27", "41", "20", "123"]
+    assert stat_row.split()[1:] == ["15", "12", "11", "7", "45"]
     second = run(["fetch", "--category", "stat"], tmp_path, ARXIV_RSS_URL=feeds.base_url)
     assert second.returncode == 0, second.stderr
     assert "not modified" in second.stdout
@@ -224,7 +230,7 @@ def test_digest_from_a_feed_url(tmp_path: Path, feeds: FeedServer) -> None:
         tmp_path,
     )
     assert result.returncode == 0, result.stderr
-    assert "2403.15527" in result.stdout
+    assert "2603.91001" in result.stdout
 
 
 def test_fetch_without_subscriptions_says_what_to_do(tmp_path: Path) -> None:
@@ -268,8 +274,8 @@ def test_stats_after_a_fetch(tmp_path: Path, feeds: FeedServer) -> None:
     run(["fetch", "--category", "stat"], tmp_path, ARXIV_RSS_URL=feeds.base_url)
     result = run(["stats"], tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "papers: 123" in result.stdout
-    assert "latest announcement: 2024-03-26" in result.stdout
+    assert "papers: 45" in result.stdout
+    assert "latest announcement: 2026-03-17" in result.stdout
 
 
 def test_search_prints_results_from_the_api(tmp_path: Path) -> None:
@@ -278,12 +284,12 @@ def test_search_prints_results_from_the_api(tmp_path: Path) -> None:
     with FeedServer() as api:
         api.responder = respond
         env = {"ARXIV_API_URL": api.url("/api/query")}
-        found = run(["search", "au:del_maestro", "--max", "3"], tmp_path, **env)
+        found = run(["search", "au:van_rossby", "--max", "3"], tmp_path, **env)
         assert found.returncode == 0, found.stderr
         assert found.stdout.count("https://arxiv.org/abs/") == 3
         assert found.stdout.startswith("1. ")
-        one = run(["search", "arXiv:astro-ph/0601001"], tmp_path, **env)
-        assert "Frequency of Hot Jupiters" in one.stdout
+        one = run(["search", "arXiv:nucl-th/0405987"], tmp_path, **env)
+        assert "Pairing gaps in neutron-rich tin isotopes" in one.stdout
         none = run(["search", "zzzqqq"], tmp_path, **env)
         assert "no results" in none.stdout
         bad = run(["search", "sort:date"], tmp_path, **env)
@@ -323,7 +329,7 @@ def test_backup_is_consistent_while_the_database_is_written(
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
     with sqlite3.connect(copy) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 123
+        assert conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 45
     same = run(["backup", str(tmp_path / "bot.sqlite3")], tmp_path)
     assert same.returncode == 2 and "must not overwrite" in same.stderr
 
@@ -402,10 +408,10 @@ def test_search_prints_no_library_log_lines_unless_verbose(tmp_path: Path) -> No
     with FeedServer() as api:
         api.responder = respond
         env = {"ARXIV_API_URL": api.url("/api/query"), "LOG_LEVEL": "INFO"}
-        quiet = run(["search", "au:del_maestro", "--max", "2"], tmp_path, **env)
+        quiet = run(["search", "au:van_rossby", "--max", "2"], tmp_path, **env)
         assert quiet.returncode == 0, quiet.stderr
         assert quiet.stdout.startswith("1. ") and quiet.stderr == ""
-        verbose = run(["search", "au:del_maestro", "--max", "2", "-v"], tmp_path, **env)
+        verbose = run(["search", "au:van_rossby", "--max", "2", "-v"], tmp_path, **env)
         assert verbose.returncode == 0 and verbose.stdout == quiet.stdout
         assert "INFO arxiv" in verbose.stderr
 

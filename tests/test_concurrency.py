@@ -25,7 +25,7 @@ from tests.test_bot_subscriptions import USER, ask
 from tests.test_search import respond
 
 SCALE = 0.1
-STAT = (Path(__file__).parent / "fixtures" / "rss-stat-2024-03-26.xml").read_bytes()
+STAT = (Path(__file__).parent / "fixtures" / "rss-current-stat.xml").read_bytes()
 DAY = date(2026, 11, 20)
 
 
@@ -119,7 +119,7 @@ async def test_a_22_paper_digest_goes_through_the_outbox_in_order_without_a_429(
     await running_bot.api.wait_for(lambda: len(entries()) == 22, timeout=30)
     assert entries() == list(range(1, 23))
     assert running_bot.api.rate_limited == 0
-    assert "2024-03-26" in running_bot.api.sent(USER)[before]["text"]  # the overview first
+    assert "2026-03-17" in running_bot.api.sent(USER)[before]["text"]  # the overview first
     # Each paper is in the ledger once Telegram confirmed it: the push will not repeat it.
     await running_bot.api.wait_for(lambda: outbox.pending_count(running_bot.store) == 0)
     marked = running_bot.store.db.execute(

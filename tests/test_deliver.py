@@ -16,8 +16,8 @@ from tests.telegram_html import check_telegram_html
 
 pytestmark = pytest.mark.drain_by_hand
 
-STAT = (Path(__file__).parent / "fixtures" / "rss-stat-2024-03-26.xml").read_bytes()
-MORNING = datetime(2024, 3, 26, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+STAT = (Path(__file__).parent / "fixtures" / "rss-current-stat.xml").read_bytes()
+MORNING = datetime(2026, 3, 17, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 FAST = SendLimits().scaled(0.05)  # Telegram's limits, 20 times faster
 
 
@@ -66,8 +66,8 @@ async def test_each_chat_gets_its_digest_once_in_order(running_bot: RunningBot) 
         assert texts[1].startswith("<b>1. ") and texts[2].startswith("<b>2. ")
         assert all(check_telegram_html(t) is None for t in texts)
         assert set(
-            deliveries.delivered_versions(running_bot.store, chat_id, ["2403.15527", "2403.16871"])
-        ) == {"2403.15527", "2403.16871"}
+            deliveries.delivered_versions(running_bot.store, chat_id, ["2603.91001", "2603.91002"])
+        ) == {"2603.91001", "2603.91002"}
     # Fair order: every overview went out before any chat's papers.
     order = [int(m["chat_id"]) for m in running_bot.api.sent()]
     first_entries = [i for i, m in enumerate(running_bot.api.sent()) if "<b>1. " in m["text"]]
@@ -82,7 +82,7 @@ async def test_each_chat_gets_its_digest_once_in_order(running_bot: RunningBot) 
 
 async def test_not_due_before_the_local_time(running_bot: RunningBot) -> None:
     await setup_chats(running_bot, [104])
-    early = datetime(2024, 3, 26, 0, 30, tzinfo=UTC)  # 08:30 in Shanghai
+    early = datetime(2026, 3, 17, 0, 30, tzinfo=UTC)  # 08:30 in Shanghai
     assert await queue_due_digests(running_bot.store, services(running_bot).translator, early) == 0
 
 
@@ -179,7 +179,7 @@ async def test_the_fetch_job_fetches_new_categories_then_waits_for_the_next_anno
     await _fetch_tick(running_bot.job_context())
     assert running_bot.feeds.count("/rss/stat.ML") == 1  # a never-fetched category: at once
     await _fetch_tick(running_bot.job_context())
-    # The stored announcement is old (2024), so the job polls again only after the backoff.
+    # The stored announcement is old (March 2026), so the job polls again only after the backoff.
     assert running_bot.feeds.count("/rss/stat.ML") == 1
 
 

@@ -18,7 +18,7 @@ from storage import fetchlog, papers
 from storage.database import Store, open_store
 from tests.fakes.feed_server import FeedServer
 
-CURRENT = (Path(__file__).parent / "fixtures" / "rss-stat-2024-03-26.xml").read_bytes()
+CURRENT = (Path(__file__).parent / "fixtures" / "rss-current-stat.xml").read_bytes()
 HEAD, REST = CURRENT.split(b"<item>", 1)
 ITEMS = b"<item>" + REST.rsplit(b"</channel>", 1)[0]
 PAPERS = parse_feed(CURRENT).papers
@@ -36,13 +36,15 @@ def store(tmp_path: Path) -> Store:
 
 
 def big_feed(copies: int) -> bytes:
-    """The fixture's items repeated `copies` times, each copy with fresh ids."""
+    """The fixture's items repeated `copies` times, each copy with fresh ids (one month each,
+    from January 2015, when five-digit ids began)."""
     parts = [HEAD]
     for n in range(copies):
         fresh: dict[bytes, bytes] = {}
 
         def rename(match: re.Match[bytes], copy: int = n, ids: dict[bytes, bytes] = fresh) -> bytes:
-            return ids.setdefault(match.group(0), b"25%02d.%05d" % (copy + 1, len(ids)))
+            month = b"%02d%02d" % (15 + copy // 12, copy % 12 + 1)
+            return ids.setdefault(match.group(0), month + b".%05d" % len(ids))
 
         parts.append(re.sub(rb"(?<!\d)\d{4}\.\d{4,5}(?!\d)", rename, ITEMS))
     return b"".join(parts) + b"</channel></rss>"
@@ -55,12 +57,13 @@ async def fetch(server: FeedServer, store: Store) -> FetchReport:
 
 
 async def test_a_two_megabyte_feed_is_stored_whole(server: FeedServer, store: Store) -> None:
-    body = big_feed(10)
+    copies = 2_000_000 // len(ITEMS) + 1
+    body = big_feed(copies)
     assert len(body) > 2_000_000
     server.route("/rss/stat", body)
     report = await fetch(server, store)
-    assert report.status == "ok" and report.items == 10 * len(PAPERS)
-    assert len(papers.announced_papers(store, report.announced)) == 10 * len(PAPERS)
+    assert report.status == "ok" and report.items == copies * len(PAPERS)
+    assert len(papers.announced_papers(store, report.announced)) == copies * len(PAPERS)
 
 
 DECLARATION = b"<?xml version='1.0' encoding='UTF-8'?>"

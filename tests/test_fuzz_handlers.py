@@ -232,7 +232,7 @@ def test_forged_or_stale_buttons_are_answered_or_ignored_never_fail(
         api.admins[chat_id] = {7}
     if with_key and prefix in ("sp:", "sd:", "sk:"):
         # A key the bot really issued, so the garbage reaches past the key lookup.
-        prefix += searches.remember_query(bot.store, "au:del_maestro") + ":"
+        prefix += searches.remember_query(bot.store, "au:van_rossby") + ":"
     data = callback_data(prefix, rest)
     extra: dict[str, Any] = {"chat_type": "supergroup", "user_id": 8} if group else {}
     failures = Failures()

@@ -21,7 +21,7 @@ from tests.fakes.arxiv_feeds import ArxivCatalogue
 from tests.fakes.feed_server import FeedServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
-STAT = (FIXTURES / "rss-stat-2024-03-26.xml").read_bytes()
+STAT = (FIXTURES / "rss-current-stat.xml").read_bytes()
 
 
 @pytest.fixture
@@ -36,12 +36,12 @@ def store(tmp_path: Path) -> Store:
 
 
 def test_listings_say_new_or_cross_per_requested_code() -> None:
-    feed = load_feed_file(FIXTURES / "rss-stat-2024-03-26.xml")
+    feed = load_feed_file(FIXTURES / "rss-current-stat.xml")
     rows = listings(feed, ["stat.ML", "cs.LG"])
     by_key = {(code, arxiv_id): kind for code, arxiv_id, kind in rows}
-    # 2403.15527 is stat.ML primary, cross-listed in cs.LG.
-    assert by_key[("stat.ML", "2403.15527")] is AnnounceType.NEW
-    assert by_key[("cs.LG", "2403.15527")] is AnnounceType.CROSS
+    # 2603.91001 is stat.ML primary, cross-listed in cs.LG.
+    assert by_key[("stat.ML", "2603.91001")] is AnnounceType.NEW
+    assert by_key[("cs.LG", "2603.91001")] is AnnounceType.CROSS
     replaced = [(c, i, k) for c, i, k in rows if k.is_replacement]
     assert replaced and all(
         k in (AnnounceType.REPLACE, AnnounceType.REPLACE_CROSS) for _, _, k in replaced
@@ -55,12 +55,12 @@ async def test_fetch_stores_once_and_reports_a_new_announcement(
     settings = Settings(arxiv_rss_url=server.base_url)
     report = await fetch_and_store(settings, store, ["stat"])
     assert report.status == "ok" and report.is_new_announcement
-    assert report.announced == date(2024, 3, 26) and report.items == 123
-    assert report.counts["stat"] == {"new": 35, "cross": 27, "replace": 41, "replace-cross": 20}
-    assert len(papers.announced_papers(store, date(2024, 3, 26))) == 123
+    assert report.announced == date(2026, 3, 17) and report.items == 45
+    assert report.counts["stat"] == {"new": 15, "cross": 12, "replace": 11, "replace-cross": 7}
+    assert len(papers.announced_papers(store, date(2026, 3, 17))) == 45
     again = await fetch_and_store(settings, store, ["stat"])
     assert again.status == "not-modified" and not again.is_new_announcement
-    assert store.db.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 123
+    assert store.db.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == 45
 
 
 async def test_a_failed_or_broken_fetch_stores_nothing_and_is_logged(
@@ -227,21 +227,21 @@ async def test_an_undated_empty_feed_does_not_hold_the_day_but_an_older_one_does
     ]
     papers.save_announcement(
         store,
-        date(2024, 3, 25),
+        date(2026, 3, 16),
         yesterday,
         [(p.categories[0], p.arxiv_id, AnnounceType.NEW) for p in yesterday],
     )
     assert plan_feeds(
-        ["cs.LG", "stat.ML"], papers.announcement_listings(store, date(2024, 3, 25))
+        ["cs.LG", "stat.ML"], papers.announcement_listings(store, date(2026, 3, 16))
     ) == [
         ("cs.LG",),
         ("stat.ML",),
     ]
     head = STAT.split(b"<item>", 1)[0]
-    undated = head.replace(b"<pubDate>Tue, 26 Mar 2024 00:00:00 -0400</pubDate>", b"").replace(
-        b"<lastBuildDate>Tue, 26 Mar 2024 04:00:03 +0000</lastBuildDate>", b""
+    undated = head.replace(b"<pubDate>Tue, 17 Mar 2026 00:00:00 -0400</pubDate>", b"").replace(
+        b"<lastBuildDate>Tue, 17 Mar 2026 04:00:02 +0000</lastBuildDate>", b""
     )
-    older = head.replace(b"26 Mar 2024", b"25 Mar 2024")
+    older = head.replace(b"Tue, 17 Mar 2026", b"Mon, 16 Mar 2026")
     settings = Settings(arxiv_rss_url=server.base_url)
 
     async def no_wait(seconds: float) -> None:
@@ -250,10 +250,10 @@ async def test_an_undated_empty_feed_does_not_hold_the_day_but_an_older_one_does
     server.route("/rss/cs.LG", STAT)  # asked first: the feeds go in sorted order
     server.route("/rss/stat.ML", older + b"</channel></rss>")
     report = await fetch_and_store(settings, store, ["cs.LG", "stat.ML"], sleep=no_wait)
-    assert report.status == "lagging" and papers.latest_announcement(store) == date(2024, 3, 25)
+    assert report.status == "lagging" and papers.latest_announcement(store) == date(2026, 3, 16)
     server.route("/rss/stat.ML", undated + b"</channel></rss>")
     report = await fetch_and_store(settings, store, ["cs.LG", "stat.ML"], sleep=no_wait)
-    assert report.status == "ok" and report.announced == date(2024, 3, 26)
+    assert report.status == "ok" and report.announced == date(2026, 3, 17)
     # The fetch schedule reads the newest row: the run's outcome.
     last = fetchlog.last_fetch(store)
     assert last is not None and last.status == "ok"

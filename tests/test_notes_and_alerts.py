@@ -27,8 +27,8 @@ from tests.conftest import RunningBot
 
 pytestmark = pytest.mark.drain_by_hand
 
-STAT = (Path(__file__).parent / "fixtures" / "rss-stat-2024-03-26.xml").read_bytes()
-FIXTURE_DATE = b"Tue, 26 Mar 2024 00:00:00 -0400"
+STAT = (Path(__file__).parent / "fixtures" / "rss-current-stat.xml").read_bytes()
+FIXTURE_DATE = b"Tue, 17 Mar 2026 00:00:00 -0400"
 FAST = SendLimits().scaled(0.05)
 ADMIN = 999  # the running_bot fixture's ADMIN_IDS
 

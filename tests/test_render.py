@@ -77,17 +77,17 @@ def chinese(paper: Paper) -> PaperText:
 
 
 def test_every_fixture_entry_is_valid_telegram_html_within_the_limit() -> None:
-    feed = load_feed_file(FIXTURES / "rss-stat-2024-03-26.xml")
+    feed = load_feed_file(FIXTURES / "rss-current-stat.xml")
     digest = build_digest(
         feed.papers,
         Interests(frozenset({"stat"}), include_replacements=True),
         announced=feed.announced,
         cap=500,
     )
-    assert len(digest.entries) == 123
+    assert len(digest.entries) == 45
     texts = {e.paper.arxiv_id: chinese(e.paper) for e in digest.entries}
     messages = render_digest(digest, texts, "zh-CN")
-    assert len(messages) > 123  # the overview of 123 papers takes several messages
+    assert len(messages) > 45  # the overview of 45 papers takes several messages
     for message in messages:
         assert check_telegram_html(message) is None, message[:200]
         assert telegram_length(message) <= MESSAGE_LIMIT
@@ -123,13 +123,13 @@ def test_worst_case_entry_is_cut_at_boundaries_and_stays_valid() -> None:
 
 
 def test_untranslated_entry_says_so_and_shows_the_abstract_once() -> None:
-    paper = load_feed_file(FIXTURES / "rss-stat-2024-03-26.xml").papers[0]
+    paper = load_feed_file(FIXTURES / "rss-current-stat.xml").papers[0]
     entry = DigestEntry(paper, (Reason(ReasonKind.CATEGORY, "stat.ML"),))
     text = PaperText(paper.title, paper.abstract, "A summary.", "zh-CN", translated=False)
     message = render_entry(entry, text, "zh-CN", 1)
     assert labels("zh-CN").translation_unavailable in message
     assert message.count("<blockquote expandable>") == 1
-    assert '<a href="https://arxiv.org/pdf/2403.15527">PDF</a>' in message
+    assert '<a href="https://arxiv.org/pdf/2603.91001">PDF</a>' in message
     assert "分类 stat.ML" in message
 
 
@@ -344,7 +344,7 @@ def test_markdown_headings_follow_the_language_and_cells_are_escaped() -> None:
 
 
 def test_an_untranslated_text_nobody_wanted_translated_has_no_note() -> None:
-    paper = load_feed_file(FIXTURES / "rss-stat-2024-03-26.xml").papers[0]
+    paper = load_feed_file(FIXTURES / "rss-current-stat.xml").papers[0]
     entry = DigestEntry(paper, (Reason(ReasonKind.CATEGORY, "stat.ML"),))
     text = PaperText(
         paper.title, paper.abstract, "A summary.", "zh-CN", translated=False, passthrough=True

@@ -1,4 +1,5 @@
-"""Both arXiv feed formats, parsed from the real fixture files; broken feeds are errors."""
+"""Both arXiv feed formats, parsed from the fixture files (the project's own, in arXiv's
+formats); broken feeds are errors."""
 
 from __future__ import annotations
 
@@ -17,35 +18,35 @@ from bot.models import AnnounceType, Interests
 from bot.sources.rss import FeedError, parse_feed, split_authors
 
 FIXTURES = Path(__file__).parent / "fixtures"
-CURRENT = (FIXTURES / "rss-stat-2024-03-26.xml").read_bytes()
-OLD = (FIXTURES / "rss-old-rdf-cs-2018-08-30.rdf").read_bytes()
+CURRENT = (FIXTURES / "rss-current-stat.xml").read_bytes()
+OLD = (FIXTURES / "rss-old-rdf-cs.rdf").read_bytes()
 
 
 def test_current_format_counts_and_date() -> None:
     feed = parse_feed(CURRENT)
-    assert feed.announced == date(2024, 3, 26)
-    assert len(feed.papers) == 123
+    assert feed.announced == date(2026, 3, 17)
+    assert len(feed.papers) == 45
     assert Counter(p.announce_type for p in feed.papers) == {
-        AnnounceType.NEW: 35,
-        AnnounceType.CROSS: 27,
-        AnnounceType.REPLACE: 41,
-        AnnounceType.REPLACE_CROSS: 20,
+        AnnounceType.NEW: 15,
+        AnnounceType.CROSS: 12,
+        AnnounceType.REPLACE: 11,
+        AnnounceType.REPLACE_CROSS: 7,
     }
     assert feed.requested == ("stat",)
 
 
 def test_current_format_entry_fields() -> None:
     papers = {p.arxiv_id: p for p in parse_feed(CURRENT).papers}
-    first = papers["2403.15527"]
+    first = papers["2603.91001"]
     assert first.version == 1
-    assert first.title == "Conformal online model aggregation"
-    assert first.authors == ("Matteo Gasparin", "Aaditya Ramdas")
+    assert first.title == "Conformal prediction sets for streams with drifting label noise"
+    assert first.authors == ("Lotte Verhaegen", "Samir Okafor")
     assert first.categories == ("stat.ML", "cs.LG")
     assert first.primary_category == "stat.ML"
-    assert first.abstract.startswith("Conformal prediction equips machine learning models")
-    assert first.abs_url == "https://arxiv.org/abs/2403.15527"
-    assert first.pdf_url == "https://arxiv.org/pdf/2403.15527"
-    assert papers["2403.15908"].doi == "10.1109/ACDSA59508.2024.10467448"
+    assert first.abstract.startswith("Conformal prediction wraps any point predictor")
+    assert first.abs_url == "https://arxiv.org/abs/2603.91001"
+    assert first.pdf_url == "https://arxiv.org/pdf/2603.91001"
+    assert papers["2603.91004"].doi == "10.5555/fixture.2026.0104"
     for paper in papers.values():
         assert not paper.abstract.startswith("arXiv:")
         assert "Announce Type" not in paper.abstract
@@ -57,19 +58,17 @@ def test_current_format_entry_fields() -> None:
 
 def test_old_format_counts_titles_and_plain_text() -> None:
     feed = parse_feed(OLD)
-    assert feed.announced == date(2018, 8, 30)
-    assert len(feed.papers) == 185
+    assert feed.announced == date(2018, 9, 13)
+    assert len(feed.papers) == 17
     assert feed.requested == ("cs",)
     first = feed.papers[0]
-    assert first.arxiv_id == "1808.09955"
-    assert first.title == (
-        "QuasarNET: Human-level spectral classification and redshifting with Deep Neural Networks"
-    )
+    assert first.arxiv_id == "1809.19001"
+    assert first.title == ("StarSieve: Classifying stellar spectra with convolutional networks")
     assert first.categories == ("astro-ph.IM",)
     assert first.announce_type is AnnounceType.CROSS  # primary outside cs
-    assert first.authors == ("Nicolas Busca", "Christophe Balland")
+    assert first.authors == ("Nadia Brennan", "Tomasz Wielgosz")
     replacements = [p for p in feed.papers if p.announce_type.is_replacement]
-    assert len(replacements) == 74  # the "UPDATED)" titles
+    assert len(replacements) == 6  # the "UPDATED)" titles
     for paper in feed.papers:
         assert not re.search(r"</?(p|a|br)\b", paper.abstract) and "&lt;" not in paper.abstract
         assert all("<" not in a and "href" not in a for a in paper.authors)
@@ -81,9 +80,9 @@ def test_requested_categories_decide_cross_lists_in_old_feeds() -> None:
     assert feed.papers[0].announce_type is AnnounceType.NEW
 
 
-def empty_channel(pub_date: str = "Sat, 30 Mar 2024 00:00:00 -0400") -> bytes:
+def empty_channel(pub_date: str = "Sat, 21 Mar 2026 00:00:00 -0400") -> bytes:
     head = CURRENT.split(b"<item>", 1)[0]
-    head = head.replace(b"Tue, 26 Mar 2024 00:00:00 -0400", pub_date.encode())
+    head = head.replace(b"Tue, 17 Mar 2026 00:00:00 -0400", pub_date.encode())
     return head + b"</channel></rss>"
 
 
@@ -91,7 +90,7 @@ def test_an_empty_feed_is_no_announcement_not_an_error() -> None:
     feed = parse_feed(empty_channel())
     assert feed.papers == ()
     assert not feed.is_announcement
-    assert feed.announced == date(2024, 3, 30)
+    assert feed.announced == date(2026, 3, 21)
 
 
 @pytest.mark.parametrize(
@@ -125,7 +124,7 @@ def test_duplicate_items_are_kept_once() -> None:
     item = b"<item>" + rest.split(b"</item>", 1)[0] + b"</item>"
     doubled = head + item + item + b"<item>" + rest
     feed = parse_feed(doubled)
-    assert len(feed.papers) == 123
+    assert len(feed.papers) == 45
 
 
 def test_entries_lacking_fields_are_skipped_not_fatal() -> None:
@@ -136,7 +135,7 @@ def test_entries_lacking_fields_are_skipped_not_fatal() -> None:
         b"</item>"
     )
     feed = parse_feed(head + broken + untitled + b"<item>" + rest)
-    assert len(feed.papers) == 123
+    assert len(feed.papers) == 45
 
 
 def test_authors_with_affiliations_containing_commas_are_names_only() -> None:
@@ -170,8 +169,8 @@ def test_any_truncation_of_a_real_feed_is_an_error(cut: int) -> None:
 
 
 def test_latex_accents_in_author_names_become_letters_so_following_them_works() -> None:
-    paper = {p.arxiv_id: p for p in parse_feed(CURRENT).papers}["2403.16681"]
-    assert paper.authors[0] == "Borja Rodríguez-Gálvez"
+    paper = {p.arxiv_id: p for p in parse_feed(CURRENT).papers}["2603.91005"]
+    assert paper.authors[0] == "Joaquín Rodríguez-Arnáiz"
     assert not any("\\" in name for p in parse_feed(CURRENT).papers for name in p.authors)
-    wanted = Interests(authors=("Borja Rodriguez-Galvez",))
+    wanted = Interests(authors=("Joaquin Rodriguez-Arnaiz",))
     assert match_paper(paper, wanted)

@@ -28,8 +28,8 @@ from bot.sources.search import (
 from tests.fakes.feed_server import FeedServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
-AUTHOR = (FIXTURES / "api-legacy-au-del_maestro.xml").read_bytes()
-CHECKERBOARD = (FIXTURES / "api-legacy-au-del_maestro-AND-ti-checkerboard.xml").read_bytes()
+AUTHOR = (FIXTURES / "api-legacy-au-van_rossby.xml").read_bytes()
+CHECKERBOARD = (FIXTURES / "api-legacy-au-van_rossby-AND-ti-checkerboard.xml").read_bytes()
 
 
 def wrapped(name: str) -> tuple[int, dict[str, str], bytes]:
@@ -42,15 +42,15 @@ def respond(path: str) -> tuple[int, dict[str, str], bytes] | None:
     ids = re.sub(r"v\d+$", "", params.get("id_list", ""))
     query = params.get("search_query", "")
     start = int(params.get("start", "0"))
-    if ids == "astro-ph/0601001":
-        return wrapped("api-2026-id-astro-ph_0601001.json")
+    if ids == "nucl-th/0405987":
+        return wrapped("api-2026-id-nucl-th_0405987.json")
     if ids == "0000.00000":
         return wrapped("api-2026-id-0000.0000-empty.json")
     if ids:
         return wrapped("api-2026-id-abc-error.json")
     if "checkerboard" in query:
         return 200, {}, CHECKERBOARD
-    if "del_maestro" in query and start < 10:
+    if "van_rossby" in query and start < 10:
         return 200, {}, AUTHOR
     if query == "all:busy":
         return 503, {"Retry-After": "1"}, b"busy"
@@ -172,18 +172,18 @@ def test_any_query_is_followed_or_refused_never_with_an_empty_value(text: str) -
 
 async def test_field_query_pages_and_cache(api: FeedServer) -> None:
     search = client(api, min_interval=0.0)
-    first = await search.search(parse_query("au:del_maestro"))
+    first = await search.search(parse_query("au:van_rossby"))
     assert len(first.hits) == 5 and first.has_more
-    assert first.hits[0].paper.arxiv_id == "1201.4869"
+    assert first.hits[0].paper.arxiv_id == "1207.9871"
     assert all(hit.paper.title and hit.paper.authors for hit in first.hits)
-    again = await search.search(parse_query("au:del_maestro"))
+    again = await search.search(parse_query("au:van_rossby"))
     assert again is first and search.requests == 1 and api.count() == 1
 
 
 async def test_id_query_opens_that_paper(api: FeedServer) -> None:
-    page = await client(api, min_interval=0.0).search(parse_query("astro-ph/0601001"))
-    assert [hit.paper.arxiv_id for hit in page.hits] == ["astro-ph/0601001"]
-    assert page.hits[0].paper.title.startswith("Frequency of Hot Jupiters")
+    page = await client(api, min_interval=0.0).search(parse_query("nucl-th/0405987"))
+    assert [hit.paper.arxiv_id for hit in page.hits] == ["nucl-th/0405987"]
+    assert page.hits[0].paper.title.startswith("Pairing gaps in neutron-rich tin isotopes")
     assert not page.has_more
 
 
@@ -212,7 +212,7 @@ async def test_a_slow_server_times_out_instead_of_hanging(api: FeedServer) -> No
     search = client(api, min_interval=0.0, timeout=0.3)
     try:
         with pytest.raises(SearchError) as caught:
-            await search.search(parse_query("au:del_maestro"))
+            await search.search(parse_query("au:van_rossby"))
         assert api.count() >= 1  # it did ask
     finally:
         released.set()
@@ -221,7 +221,7 @@ async def test_a_slow_server_times_out_instead_of_hanging(api: FeedServer) -> No
 
 async def test_requests_are_spaced_even_when_many_chats_search_at_once(api: FeedServer) -> None:
     search = client(api, min_interval=0.3)
-    queries = ["au:del_maestro", "zzz1", "zzz2", "zzz3"]
+    queries = ["au:van_rossby", "zzz1", "zzz2", "zzz3"]
     await asyncio.gather(*(search.search(parse_query(q)) for q in queries))
     gaps = [b - a for a, b in itertools.pairwise(search.request_times)]
     assert search.requests == 4 and len(gaps) == 3
@@ -255,5 +255,5 @@ async def test_the_real_three_second_spacing_holds_for_concurrent_chats(api: Fee
 async def test_an_empty_later_page_is_arxiv_failing_not_the_end(api: FeedServer) -> None:
     search = client(api, min_interval=0.0)
     with pytest.raises(SearchError) as caught:
-        await search.search(parse_query("au:del_maestro"), page=3)  # the fake has 2 pages
+        await search.search(parse_query("au:van_rossby"), page=3)  # the fake has 2 pages
     assert caught.value.kind == "unavailable"

@@ -75,7 +75,7 @@ def test_cut_never_splits_a_word(parts: list[str], limit: int) -> None:
 
 # Bounded work on hostile input -----------------------------------------------------------------
 
-FEED = Path(__file__).parent / "fixtures" / "rss-stat-2024-03-26.xml"
+FEED = Path(__file__).parent / "fixtures" / "rss-current-stat.xml"
 _OLD_WORD = re.compile(r"([A-Za-z][A-Za-z.]*)$")
 
 

@@ -56,7 +56,7 @@ from bot.translate.quality import (
 )
 from tests.fakes.translate_server import HUGE_ANSWER, FakeTranslateServer
 
-FIXTURE = Path(__file__).parent / "fixtures" / "rss-stat-2024-03-26.xml"
+FIXTURE = Path(__file__).parent / "fixtures" / "rss-current-stat.xml"
 T = "译:"  # the fake server's "translation" prefix
 
 
@@ -120,7 +120,7 @@ def make_service(server: FakeTranslateServer) -> Iterator[Any]:
 
 
 def fixture_papers(count: int) -> list[Paper]:
-    """Real papers from the stat feed (new announcements first)."""
+    """Papers from the fixture stat feed (new announcements first)."""
     root = ET.parse(FIXTURE).getroot()
     papers = []
     for item in root.findall("./channel/item")[:count]:

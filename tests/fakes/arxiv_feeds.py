@@ -14,8 +14,9 @@ its requests (or otherwise copes).
     catalogue.lagging = {"stat.ML"}                  # requests with stat.ML get yesterday's date
     catalogue.requests                               # ["/rss/cs.CV+cs.LG", ...]
 
-Items are copies of the real fixture feed `tests/fixtures/rss-stat-2024-03-26.xml`, edited as
-text rather than re-serialised, so the output is byte for byte arXiv's format (declaration,
+Items are copies of the fixture feed `tests/fixtures/rss-current-stat.xml` (written in arXiv's
+format by the project), edited as text rather than re-serialised, so the output keeps that
+format byte for byte (declaration,
 namespace order, escaping, the trailing space in `Announce Type: new \\nAbstract:`) except for
 the ids, categories, announce types, copy titles and channel fields this fake changes.
 """
@@ -33,10 +34,10 @@ from pathlib import Path
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "rss-stat-2024-03-26.xml"
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "rss-current-stat.xml"
 EASTERN = ZoneInfo("America/New_York")
 CAP = 2000
-PREFIX = "2611"  # November 2026: ids that cannot collide with the fixture's 2403.xxxxx
+PREFIX = "2611"  # November 2026: ids that cannot collide with the fixture's 2601–2603 ids
 REPLACE_EVERY = 7  # items with index % 7 == 6 are replacements (the 7th, 14th, … item)
 
 Response = tuple[int, dict[str, str], bytes]
