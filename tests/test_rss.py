@@ -174,3 +174,12 @@ def test_latex_accents_in_author_names_become_letters_so_following_them_works() 
     assert not any("\\" in name for p in parse_feed(CURRENT).papers for name in p.authors)
     wanted = Interests(authors=("Joaquin Rodriguez-Arnaiz",))
     assert match_paper(paper, wanted)
+
+
+def test_comparisons_and_markup_in_an_abstract_are_text_not_tags() -> None:
+    """`$1<p\\leq q$ … $p > q$` is two comparisons: read as an HTML tag, the words between them
+    were dropped ("…for $1<p> q$ fails.")."""
+    paper = next(p for p in parse_feed(CURRENT).papers if p.arxiv_id == "2602.61003")
+    assert r"$1<p\leq q\leq 3$ and improve upon known bounds when $p > q$ fails" in paper.abstract
+    assert "A <b>bold</b> claim in raw HTML stays text" in paper.abstract
+    assert "n < 50 and p > 200" in paper.abstract

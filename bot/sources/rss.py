@@ -156,7 +156,10 @@ def _old_entry(entry: Any, covered: frozenset[str]) -> Paper:
 
 def parse_feed(content: bytes, requested: Sequence[str] = ()) -> Feed:
     """Parse an arXiv RSS/RDF document; raises FeedError when it is not a complete arXiv feed."""
-    parsed = feedparser.parse(content)
+    # arXiv's descriptions are text, not HTML: feedparser's sanitiser would take
+    # `$1<p\leq q$ … $p > q$` for a tag and drop everything between `<` and `>`. Markup is made
+    # inert where the text is shown (Telegram HTML is escaped, the Markdown export escaped).
+    parsed = feedparser.parse(content, sanitize_html=False, resolve_relative_uris=False)
     exception = parsed.get("bozo_exception")
     if parsed.get("bozo") and isinstance(exception, xml.sax.SAXException):
         raise FeedError(f"malformed feed XML: {exception}")
