@@ -25,16 +25,19 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from email.utils import format_datetime
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from bot.arxiv_text import convert_math, display_text, spans
 from bot.match import build_digest
-from bot.models import AnnounceType, Digest, Interests, Paper, PaperText
+from bot.models import Digest, Interests, Paper, PaperText
 from bot.render.fit import MESSAGE_LIMIT
 from bot.render.markdown import render_markdown
 from bot.render.telegram import render_entry, render_overview, telegram_length
-from bot.sources.rss import split_authors
+from bot.schedule import ARXIV_ZONE
+from bot.sources.rss import parse_feed
 from bot.summarize import one_line_summary, opens_mid_argument
 from bot.text import normalize_space
 
@@ -169,24 +172,49 @@ def _strings(value: object) -> list[str]:
     return [str(item) for item in value] if isinstance(value, list) else []
 
 
-def paper_from_record(record: Mapping[str, object]) -> Paper:
-    """A day file's paper as the feed parser gives it: spaces collapsed, authors split and
-    their accents read, the primary category first."""
-    primary = str(record.get("primary") or "")
-    listed = dict.fromkeys([primary, *_strings(record.get("categories"))])
-    categories = tuple(code for code in listed if code)
-    kind = str(record.get("announce_type") or "new")
-    return Paper(
-        arxiv_id=str(record.get("id", "?")),
-        version=1,
-        title=normalize_space(str(record.get("title", ""))),
-        abstract=normalize_space(str(record.get("abstract", ""))),
-        authors=split_authors(", ".join(_strings(record.get("authors")))),
-        categories=categories,
-        announce_type=AnnounceType(kind)
-        if kind in AnnounceType._value2member_map_
-        else AnnounceType.NEW,
-    )
+def feed_of_day(records: Sequence[Mapping[str, object]], announced: date | None) -> bytes:
+    """A day file as the RSS document arXiv serves (the current format: the description's
+    `arXiv:ID Announce Type: T Abstract:` prefix, one <category> per category with the primary
+    first, authors joined by ", "), so the audit reads each paper through the real feed parser:
+    a parser that took `$1<p$ … $p>q$` for a tag once dropped the words between."""
+    day = announced or date(2000, 1, 1)
+    stamp = format_datetime(datetime.combine(day, datetime.min.time(), ARXIV_ZONE))
+    items = []
+    for record in records:
+        arxiv_id = str(record.get("id", "?"))
+        kind = str(record.get("announce_type") or "new")
+        primary = str(record.get("primary") or "")
+        categories = [
+            code for code in dict.fromkeys([primary, *_strings(record.get("categories"))]) if code
+        ]
+        description = (
+            f"arXiv:{arxiv_id}v1 Announce Type: {kind} \nAbstract: {record.get('abstract', '')}"
+        )
+        items.append(
+            "<item>"
+            f"<title>{escape(str(record.get('title', '')))}</title>"
+            f"<link>https://arxiv.org/abs/{escape(arxiv_id)}</link>"
+            f"<description>{escape(description)}</description>"
+            f'<guid isPermaLink="false">oai:arXiv.org:{escape(arxiv_id)}v1</guid>'
+            + "".join(f"<category>{escape(code)}</category>" for code in categories)
+            + f"<arxiv:announce_type>{escape(kind)}</arxiv:announce_type>"
+            f"<dc:creator>{escape(', '.join(_strings(record.get('authors'))))}</dc:creator>"
+            "</item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rss xmlns:arxiv="http://arxiv.org/schemas/atom" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" version="2.0"><channel>'
+        "<title>audit updates on arXiv.org</title><link>http://rss.arxiv.org/rss/audit</link>"
+        f"<description>audit</description><pubDate>{stamp}</pubDate>"
+        + "".join(items)
+        + "</channel></rss>"
+    ).encode("utf-8")
+
+
+def papers_of_day(records: Sequence[Mapping[str, object]], announced: date | None) -> list[Paper]:
+    """The day's papers as the bot stores them: through the feed parser."""
+    return list(parse_feed(feed_of_day(records, announced)).papers)
 
 
 def _count_signs(raw: str, shown: str) -> tuple[Counter[str], Counter[str]]:
@@ -201,9 +229,12 @@ def _count_signs(raw: str, shown: str) -> tuple[Counter[str], Counter[str]]:
     return raw_counts, kept
 
 
-def audit_abstract(report: AuditReport, arxiv_id: str, raw: str, keep: int = 10) -> None:
-    """Add one abstract's text figures to `report`: words, math, signs."""
-    shown = display_text(raw)
+def audit_abstract(
+    report: AuditReport, arxiv_id: str, raw: str, keep: int = 10, parsed: str | None = None
+) -> None:
+    """Add one abstract's text figures to `report`: words, math, signs, comparing arXiv's text
+    (`raw`) with what is shown of it (`parsed`, the text the feed parser gave, or `raw`)."""
+    shown = display_text(raw if parsed is None else parsed)
     missing, total = missing_words(raw, shown)
     report.words += total
     report.words_missing += len(missing)
@@ -254,13 +285,19 @@ def _visible(message: str) -> str:
 
 
 def audit_day(
-    report: AuditReport, papers: Sequence[Paper], announced: date | None, keep: int = 10
+    report: AuditReport,
+    papers: Sequence[Paper],
+    announced: date | None,
+    keep: int = 10,
+    sources: Mapping[str, str] | None = None,
 ) -> None:
-    """Add one day to `report`: its papers' text, then its digest as rendered."""
+    """Add one day to `report`: its papers' text against arXiv's (`sources`: each abstract as
+    arXiv gave it, by id), then its digest as rendered."""
     report.days += 1
     for paper in papers:
         report.papers += 1
-        audit_abstract(report, paper.arxiv_id, paper.abstract, keep)
+        raw = sources.get(paper.arxiv_id, paper.abstract) if sources else paper.abstract
+        audit_abstract(report, paper.arxiv_id, raw, keep, parsed=paper.abstract)
         shown = " ".join(display_text(text) for text in (paper.title, paper.abstract))
         report.leftovers.update(_LEFTOVER.findall(shown + " " + " ".join(paper.authors)))
     texts = passthrough_texts(papers)
@@ -299,8 +336,10 @@ def audit_days(paths: Iterable[Path], examples: int = 10) -> AuditReport:
     report = AuditReport()
     started = time.perf_counter()
     for path in paths:
-        papers = [paper_from_record(record) for record in read_day(path)]
-        audit_day(report, papers, _announced(path), examples)
+        records = list(read_day(path))
+        sources = {str(r.get("id")): normalize_space(str(r.get("abstract", ""))) for r in records}
+        day = _announced(path)
+        audit_day(report, papers_of_day(records, day), day, examples, sources)
     report.seconds = time.perf_counter() - started
     return report
 

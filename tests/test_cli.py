@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.audit import AuditReport, audit_day, figures, paper_from_record
+from bot.audit import AuditReport, audit_day, figures, papers_of_day
 from bot.models import AnnounceType
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.translate_server import FakeTranslateServer
@@ -485,26 +485,25 @@ def test_audit_prints_the_fidelity_figures_of_real_shaped_days(tmp_path: Path) -
 def test_the_audit_counts_what_a_reader_would_trip_on() -> None:
     """A summary that can only open mid-argument and an abstract far past Telegram's limit:
     the first is counted, the second still goes out within 4,096."""
-    papers = [
-        paper_from_record(
+    papers = papers_of_day(
+        [
             {
                 "id": "2601.00010",
                 "title": "A long one",
                 "abstract": "We measure the gap. " * 600,
                 "authors": ["C. Author"],
                 "categories": ["cs.CV"],
-            }
-        ),
-        paper_from_record(
+            },
             {
                 "id": "2601.00011",
                 "title": "Short",
                 "abstract": "Moreover, it helps.",
                 "authors": ["D. Author"],
                 "categories": ["cs.CV"],
-            }
-        ),
-    ]
+            },
+        ],
+        date(2026, 1, 7),
+    )
     report = AuditReport()
     audit_day(report, papers, date(2026, 1, 7))
     assert report.papers == report.papers_in_digest == 2
@@ -517,22 +516,35 @@ def test_the_audit_counts_what_a_reader_would_trip_on() -> None:
     assert verdicts["fidelity_messages_over_4096"] is True
 
 
-def test_a_day_record_becomes_the_paper_the_feed_parser_gives() -> None:
-    paper = paper_from_record(
-        {
-            "id": "2601.00020",
-            "title": "Two\n  lines",
-            "abstract": "  spaced\n out ",
-            "authors": ["Jos\\'e Garc\\'ia", "Van Meter"],
-            "categories": ["cs.AI", "cs.CL", "cs.AI"],
-            "primary": "cs.CL",
-            "announce_type": None,
-        }
+def test_a_day_record_goes_through_the_feed_parser() -> None:
+    [paper, comparisons] = papers_of_day(
+        [
+            {
+                "id": "2601.00020",
+                "title": "Two\n  lines",
+                "abstract": "  spaced\n out ",
+                "authors": ["Jos\\'e Garc\\'ia", "Van Meter"],
+                "categories": ["cs.AI", "cs.CL", "cs.AI"],
+                "primary": "cs.CL",
+                "announce_type": None,
+            },
+            {
+                "id": "2601.00021",
+                "title": "Bounds for $1<p$ & <b>bold</b>",
+                "abstract": r"for $1<p\leq q$ and improve upon it when $p > q$ fails & holds",
+                "authors": ["A. Author"],
+                "categories": ["math.AP"],
+            },
+        ],
+        date(2026, 1, 7),
     )
     assert paper.title == "Two lines" and paper.abstract == "spaced out"
     assert paper.authors == ("José García", "Van Meter")
     assert paper.categories == ("cs.CL", "cs.AI")
     assert paper.announce_type is AnnounceType.NEW
+    # Comparisons and markup are text: read as HTML they once cut the words between < and >.
+    assert comparisons.title == "Bounds for $1<p$ & <b>bold</b>"
+    assert comparisons.abstract == r"for $1<p\leq q$ and improve upon it when $p > q$ fails & holds"
 
 
 def test_audit_of_a_folder_without_days_is_one_line(tmp_path: Path) -> None:
