@@ -82,10 +82,14 @@ def followed_authors(text: str) -> list[str]:
     """
     text = _unbracketed(text.translate(_QUOTES))
     chunks = text.split('"')
-    # Odd chunks were inside quotes: whole names. The rest is a list.
-    names = chunks[1::2]
+    # Odd chunks were inside quotes: whole names (a `;` or a line break still separates two).
+    # The rest is a list, and so is the text after a quote that is never closed.
+    quoted, plain = chunks[1::2], chunks[::2]
+    if len(chunks) % 2 == 0:
+        plain.append(quoted.pop())
+    names = [piece for chunk in quoted for piece in _SEPARATORS.split(chunk)]
     listed = bool(_SEPARATORS.search(text.strip()))
-    for chunk in chunks[::2]:
+    for chunk in plain:
         for piece in _SEPARATORS.split(chunk):
             names.extend(_one_piece(piece, listed))
     # One name typed twice (`Jane Doe; jane doe`) is one author: the first spelling is kept.
