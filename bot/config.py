@@ -30,13 +30,14 @@ class Backend(StrEnum):
     LIBRE = "libre"
     MYMEMORY = "mymemory"
     DEEPL = "deepl"
+    LLM = "llm"
     NONE = "none"
 
 
 TRANSLATORS = tuple(backend.value for backend in Backend)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Names TRANSLATOR will take once their backend exists: refused with "not available yet".
-PLANNED_TRANSLATORS = ("llm",)
+PLANNED_TRANSLATORS: tuple[str, ...] = ()
 
 
 def parse_translators(raw: str) -> tuple[Backend, ...]:
@@ -94,6 +95,8 @@ class Settings:
     llm_base_url: str = ""
     llm_api_key: str = field(default="", repr=False)
     llm_model: str = ""
+    # Tokens (prompt + completion) the `llm` backend may use per UTC day; None: no budget.
+    llm_daily_tokens: int | None = None
     # Webhook mode: the secret Telegram sends back (empty: generated once and kept in the
     # database), and where the webhook server listens (a TLS proxy forwards to it).
     webhook_secret: str = field(default="", repr=False)
@@ -169,6 +172,15 @@ def _log_level(raw: str) -> str:
     return level
 
 
+def _daily_tokens(raw: str) -> int | None:
+    # Unset means no budget; zero would silently switch the backend off, so it is refused.
+    if not raw:
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"LLM_DAILY_TOKENS: {raw!r} is not a positive number of tokens")
+    return int(raw)
+
+
 def _translate_to(raw: str) -> str:
     code = languages.spellings().get(raw.strip().replace("_", "-").lower())
     if code is None:
@@ -194,6 +206,8 @@ def load_settings(
     chain = parse_translators(get("TRANSLATOR", defaults.translator))
     if Backend.DEEPL in chain and not get("DEEPL_API_KEY", ""):
         raise ConfigError("TRANSLATOR: 'deepl' needs DEEPL_API_KEY")
+    if Backend.LLM in chain and not (get("LLM_BASE_URL", "") and get("LLM_MODEL", "")):
+        raise ConfigError("TRANSLATOR: 'llm' needs LLM_BASE_URL and LLM_MODEL")
     translator = ",".join(chain)
     timezone = get("DEFAULT_TIMEZONE", defaults.default_timezone)
     try:
@@ -224,6 +238,7 @@ def load_settings(
         llm_base_url=get("LLM_BASE_URL", ""),
         llm_api_key=get("LLM_API_KEY", ""),
         llm_model=get("LLM_MODEL", ""),
+        llm_daily_tokens=_daily_tokens(get("LLM_DAILY_TOKENS", "")),
         webhook_secret=_webhook_secret(get("WEBHOOK_SECRET", "")),
         webhook_listen=get("WEBHOOK_LISTEN", defaults.webhook_listen),
         webhook_port=_port("WEBHOOK_PORT", get("WEBHOOK_PORT", str(defaults.webhook_port))),

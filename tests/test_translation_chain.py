@@ -129,8 +129,8 @@ def test_translator_takes_a_chain_in_any_order() -> None:
         ("google,,libre", "empty name"),
         ("google,google", "appears twice"),
         ("none,google", "'none' means no translation"),
-        ("llm", "'llm' is not available yet"),
-        ("google,llm", "'llm' is not available yet"),
+        ("llm", "'llm' needs LLM_BASE_URL and LLM_MODEL"),
+        ("google,llm", "'llm' needs LLM_BASE_URL and LLM_MODEL"),
     ],
 )
 def test_a_bad_chain_is_one_line_naming_the_problem(raw: str, message: str) -> None:
