@@ -9,7 +9,9 @@ needs:
 - time bounds: calls run in a thread pool with bounded concurrency, each request carries a
   socket timeout (`timeouts`) and the wait for it is bounded too; rate limits and transient
   errors (`errors`) are retried with backoff, then the run gives up;
-- plausibility (`quality`): an answer far longer than its source is not a translation.
+- plausibility (`quality`): an answer far longer than its source is not a translation;
+- the `llm` backend (`llm_backend`), which works on papers rather than texts: one JSON request
+  per batch of papers, each paper checked, under a daily token budget (`TokenLedger`).
 Whatever fails comes back as None: callers deliver the original text, marked, and nothing
 failed is cached, so the next run asks again.
 """
@@ -23,7 +25,8 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from typing import Protocol
 
 import httpx
@@ -32,6 +35,7 @@ from bot.config import Settings, parse_translators
 from bot.models import Paper, PaperText
 from bot.summarize import one_line_summary
 from bot.text import normalize_space
+from bot.translate import llm_backend
 from bot.translate.backends import (
     DEFAULT_REQUEST_SIZE,
     REQUEST_SIZES,
@@ -57,6 +61,7 @@ from bot.translate.errors import (
     retry_after,
 )
 from bot.translate.llm import LLMSummaryError, LLMUnavailable, llm_cache_key, llm_summary
+from bot.translate.llm_backend import LLMRequestError, PaperSource, PaperTranslation
 from bot.translate.masking import Masked, mask, needs_translation, unmask
 from bot.translate.quality import MAX_SOURCE_CHARS, Failure, judge
 
@@ -94,6 +99,54 @@ class MemoryTranslationCache:
         """Remember translations; a later one for the same text replaces the earlier."""
         for text, translated in pairs.items():
             self.entries[(language, text)] = (translated, backend)
+
+
+class TokenLedger(Protocol):
+    """Where the `llm` backend's tokens are counted per UTC day (the daily budget)."""
+
+    def used(self, day: date) -> int:
+        """Tokens counted on `day` so far."""
+        ...
+
+    def add(self, day: date, tokens: int) -> None:
+        """Count `tokens` more on `day`."""
+        ...
+
+
+class MemoryTokenLedger:
+    """A TokenLedger in a dict: for tests and for the CLI without a database."""
+
+    def __init__(self) -> None:
+        self.days: Counter[date] = Counter()
+
+    def used(self, day: date) -> int:
+        """Tokens counted on `day` so far."""
+        return self.days[day]
+
+    def add(self, day: date, tokens: int) -> None:
+        """Count `tokens` more on `day`."""
+        self.days[day] += tokens
+
+
+def _utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+# The longest Retry-After the llm backend waits out before its one retry; longer, and the
+# papers go to the next backend rather than hold the digest.
+LLM_MAX_RETRY_WAIT = 30.0
+# Papers are an (arxiv_id → (title, abstract, extractive summary)) mapping.
+PaperOriginals = Mapping[str, tuple[str, str, str]]
+
+
+@dataclass
+class _LLMRun:
+    """One pass of papers through the llm backend: why it gave up on some, whether it
+    answered, and its one-line summaries by arxiv_id."""
+
+    reason: str | None = None
+    answered: bool = False
+    summaries: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -143,6 +196,8 @@ class BackendStatus:
     failures_in_a_row: int
     retry_in: float
     last_error: str
+    # Why the backend is skipped whatever its breaker says (the llm's spent daily budget).
+    skipped_because: str = ""
 
 
 class TranslationService:
@@ -168,12 +223,15 @@ class TranslationService:
         clock: Callable[[], float] | None = None,
         breaker_threshold: int = THRESHOLD,
         cool_down: float = COOL_DOWN,
+        token_ledger: TokenLedger | None = None,
+        today: Callable[[], date] = _utc_today,
     ) -> None:
         """`base_urls` overrides a backend's endpoint (`{"mymemory": URL}`); tests use it.
 
         `attempts` counts tries per request; the waits between them are `backoff`, 2×, 4×, ...
         Each backend's breaker opens after `breaker_threshold` failed requests in a row, for
         `cool_down` seconds (doubling while its probes fail) on `clock` (monotonic by default).
+        The llm backend's tokens are counted in `token_ledger` per `today()` (a UTC date).
         Raises ValueError (a ConfigError) when TRANSLATOR names no valid chain.
         """
         self.settings = settings
@@ -203,7 +261,10 @@ class TranslationService:
         self._clients: dict[Backend, TranslationBackend] = {
             backend: make_backend(backend, settings, self._base_urls.get(backend))
             for backend in self.breakers
+            if backend != Backend.LLM  # papers, not texts: see _translate_via_llm
         }
+        self.token_ledger: TokenLedger = token_ledger or MemoryTokenLedger()
+        self._today = today
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=self.max_workers, thread_name_prefix="translate"
         )
@@ -247,9 +308,30 @@ class TranslationService:
                 breaker.failures_in_a_row,
                 breaker.retry_in,
                 breaker.last_error,
+                "daily token budget spent"
+                if backend == Backend.LLM and self.llm_budget_spent()
+                else "",
             )
             for backend, breaker in self.breakers.items()
         ]
+
+    def llm_tokens_today(self) -> tuple[int, int | None] | None:
+        """Tokens the llm backend used today (UTC) and the daily budget (None: no budget);
+        None when llm is not in the chain."""
+        if Backend.LLM not in self.breakers:
+            return None
+        try:
+            used = self.token_ledger.used(self._today())
+        except Exception:
+            log.exception("reading the LLM token count failed")
+            used = 0
+        return used, self.settings.llm_daily_tokens
+
+    def llm_budget_spent(self) -> bool:
+        """True when LLM_DAILY_TOKENS is set and today's tokens reached it: llm is skipped
+        until the next UTC day."""
+        tokens = self.llm_tokens_today()
+        return tokens is not None and tokens[1] is not None and tokens[0] >= tokens[1]
 
     async def deepl_usage(self) -> str | None:
         """DeepL's usage and quota this billing period, when DeepL is in the chain; a short
@@ -279,11 +361,20 @@ class TranslationService:
 
     # -- texts ----------------------------------------------------------------------------
 
-    async def translate(self, texts: Sequence[str], language: str) -> dict[str, str | None]:
+    async def translate(
+        self,
+        texts: Sequence[str],
+        language: str,
+        *,
+        papers: PaperOriginals | None = None,
+        llm_summaries: dict[str, str] | None = None,
+    ) -> dict[str, str | None]:
         """Map each text to its translation, or None when it failed (show the original).
 
         Texts are deduplicated, answered from the cache where possible, and only the rest is
         sent; successes are cached, failures are not, so the next run tries them again.
+        The llm backend translates `papers` (whose titles and abstracts are among `texts`) and
+        puts its one-line summaries into `llm_summaries`; without `papers` it is skipped.
         """
         if self.passthrough(language):
             return {text: text for text in texts}
@@ -316,7 +407,9 @@ class TranslationService:
         try:
             if mine:
                 # Successes are cached inside, under the backend that made each.
-                translated = await self._translate_missing(mine, language)
+                translated = await self._translate_missing(
+                    mine, language, papers or {}, llm_summaries if llm_summaries is not None else {}
+                )
                 self.failures += sum(1 for value in translated.values() if value is None)
         finally:
             for text in mine:
@@ -343,7 +436,11 @@ class TranslationService:
             log.exception("translation cache write failed (%d texts, %s)", len(pairs), language)
 
     async def _translate_missing(
-        self, texts: Sequence[str], language: str
+        self,
+        texts: Sequence[str],
+        language: str,
+        papers: PaperOriginals,
+        llm_summaries: dict[str, str],
     ) -> dict[str, str | None]:
         """Each text through the chain: the first healthy backend, then the next one for the
         texts it failed; successes are cached under the backend that made them."""
@@ -370,7 +467,13 @@ class TranslationService:
             if not breaker.allow():
                 down.append(f"{backend} skipped ({breaker.last_error or 'failing'})")
                 continue
-            answers, reason, answered = await self._translate_via(backend, remaining, language)
+            done: set[str] = set()
+            if backend == Backend.LLM:
+                answers, done, reason, answered = await self._translate_via_llm(
+                    remaining, language, papers, llm_summaries
+                )
+            else:
+                answers, reason, answered = await self._translate_via(backend, remaining, language)
             working = working or answered
             successes = {text: answer for text, answer in answers.items() if answer is not None}
             if successes:
@@ -379,7 +482,8 @@ class TranslationService:
                 results.update(successes)
             if reason is not None:
                 down.append(f"{backend}: {reason}")
-            remaining = [text for text in remaining if text not in successes]
+            # `done`: extractive summaries of papers the llm summarised itself, not needed.
+            remaining = [text for text in remaining if text not in successes and text not in done]
         results.update(dict.fromkeys(remaining))
         if remaining and len(down) == len(self.breakers):
             # Every backend gave up or was skipped: the chain is down.
@@ -599,6 +703,130 @@ class TranslationService:
             raise EmptyAnswer()
         return answer
 
+    # -- the llm backend: papers, not texts ------------------------------------------------
+
+    async def _translate_via_llm(
+        self,
+        texts: Sequence[str],
+        language: str,
+        papers: PaperOriginals,
+        llm_summaries: dict[str, str],
+    ) -> tuple[dict[str, str | None], set[str], str | None, bool]:
+        """The papers whose title or abstract is among `texts`, through the llm backend.
+
+        Returns the translations of `texts` it made, the extractive summaries it made
+        unnecessary (its own summary replaces them, put into `llm_summaries`), why it gave up
+        on some papers (None when it did not), and whether the endpoint answered at all.
+        """
+        if not papers:
+            return {}, set(), "translates papers only", False
+        if self.llm_budget_spent():
+            return {}, set(), "daily token budget spent", False
+        wanted = set(texts)
+        sources = [
+            PaperSource(arxiv_id, title, abstract)
+            for arxiv_id, (title, abstract, _summary) in papers.items()
+            if title in wanted or abstract in wanted
+        ]
+        if not sources:
+            return {}, set(), None, False
+        run = _LLMRun()
+        semaphore = asyncio.Semaphore(self.max_workers)
+        async with httpx.AsyncClient(timeout=self.llm_timeout) as client:
+            found = await asyncio.gather(
+                *(
+                    self._llm_batch(client, semaphore, batch, language, run)
+                    for batch in llm_backend.batches(sources)
+                )
+            )
+        answers: dict[str, str | None] = {}
+        done: set[str] = set()
+        summaries: dict[str, str] = {}
+        for arxiv_id, paper in (item for batch in found for item in batch.items()):
+            title, abstract, summary = papers[arxiv_id]
+            answers[title], answers[abstract] = paper.title, paper.abstract
+            summaries[llm_cache_key(self.settings.llm_model, abstract)] = paper.summary
+            llm_summaries[arxiv_id] = paper.summary
+            if summary:
+                done.add(summary)
+        if summaries:
+            self._cache_put(language, summaries, f"{Backend.LLM}:{self.settings.llm_model}")
+        missed = len(sources) - sum(len(batch) for batch in found)
+        if missed:
+            log.warning(
+                "%d of %d papers to %s not translated by llm (%s); the next backend is asked",
+                missed,
+                len(sources),
+                language,
+                run.reason or "invalid answers",
+            )
+        return {t: a for t, a in answers.items() if t in wanted}, done, run.reason, run.answered
+
+    async def _llm_batch(
+        self,
+        client: httpx.AsyncClient,
+        semaphore: asyncio.Semaphore,
+        batch: Sequence[PaperSource],
+        language: str,
+        run: _LLMRun,
+    ) -> dict[str, PaperTranslation]:
+        """One batch: a request, then one more for the papers whose items were bad (or for
+        all of them when the request failed); the checked translations by arxiv_id."""
+        breaker = self.breakers[Backend.LLM]
+        pending = list(batch)
+        good: dict[str, PaperTranslation] = {}
+        wait = 0.0
+        for _attempt in range(2):
+            if not pending or not breaker.allow():
+                break
+            if self.llm_budget_spent():
+                run.reason = "daily token budget spent"
+                break
+            if wait:
+                await self._sleep(wait)
+            async with semaphore:
+                self.llm_requests += 1
+                self.requests_sent += 1
+                self.requests_by_backend[Backend.LLM.value] += 1
+                try:
+                    content, tokens = await llm_backend.request(
+                        client,
+                        pending,
+                        language,
+                        base_url=self.settings.llm_base_url,
+                        api_key=self.settings.llm_api_key,
+                        model=self.settings.llm_model,
+                        timeout=self.llm_timeout,
+                    )
+                except LLMRequestError as exc:
+                    breaker.failure(str(exc))
+                    run.reason = str(exc)
+                    wait = min(exc.retry_after or 0.0, LLM_MAX_RETRY_WAIT)
+                    continue
+            run.answered = True
+            self._count_tokens(tokens)
+            try:
+                found, bad = llm_backend.parse_answer(content, pending, language)
+            except LLMRequestError as exc:
+                breaker.failure(str(exc))
+                run.reason = str(exc)
+                wait = 0.0
+                continue
+            breaker.success()
+            good.update(found)
+            if bad:
+                log.debug("llm answer refused for %s", bad)
+            pending = [paper for paper in pending if paper.id in bad]
+            wait = 0.0
+        return good
+
+    def _count_tokens(self, tokens: int) -> None:
+        try:
+            self.token_ledger.add(self._today(), tokens)
+        except Exception:
+            # Uncounted tokens overrun the budget a little; failing the digest would be worse.
+            log.exception("counting %d LLM tokens failed", tokens)
+
     # -- papers ---------------------------------------------------------------------------
 
     async def paper_texts(
@@ -622,14 +850,24 @@ class TranslationService:
         unavailable = self.backend == Backend.NONE and not is_source_language(language)
         passthrough = self.passthrough(language)
         llm: dict[str, str] = {}
-        if summaries and self.llm_configured and originals and not unavailable:
-            llm = await self._llm_summaries(originals, language)
+        llm_in_chain = Backend.LLM in self.breakers
+        if summaries and originals and not unavailable:
+            if llm_in_chain:
+                # Summaries come with the llm backend's translations: only those it made before.
+                llm = self._cached_llm_summaries(originals, language)
+            elif self.llm_configured:
+                llm = await self._llm_summaries(originals, language)
         wanted: list[str] = []
         for arxiv_id, (title, abstract, summary) in originals.items():
             wanted += [title, abstract]
             if summary and arxiv_id not in llm:
                 wanted.append(summary)
-        translated = await self.translate(wanted, language)
+        written: dict[str, str] = {}
+        translated = await self.translate(
+            wanted, language, papers=originals if llm_in_chain else None, llm_summaries=written
+        )
+        if summaries:
+            llm.update(written)
         texts: dict[str, PaperText] = {}
         for arxiv_id, (title, abstract, summary) in originals.items():
             new_title = translated.get(title)
@@ -655,15 +893,24 @@ class TranslationService:
                 )
         return texts
 
+    def _cached_llm_summaries(
+        self, originals: Mapping[str, tuple[str, str, str]], language: str
+    ) -> dict[str, str]:
+        """The LLM summaries already written in `language`, by arxiv_id."""
+        model = self.settings.llm_model
+        keys = {arxiv_id: llm_cache_key(model, texts[1]) for arxiv_id, texts in originals.items()}
+        cached = self._cache_get(list(set(keys.values())), language)
+        found = {arxiv_id: cached[key] for arxiv_id, key in keys.items() if key in cached}
+        self.cache_hits += len(found)
+        return found
+
     async def _llm_summaries(
         self, originals: Mapping[str, tuple[str, str, str]], language: str
     ) -> dict[str, str]:
         """LLM-written summaries in `language` by arxiv_id; missing where the LLM failed."""
         model = self.settings.llm_model
         keys = {arxiv_id: llm_cache_key(model, texts[1]) for arxiv_id, texts in originals.items()}
-        cached = self._cache_get(list(set(keys.values())), language)
-        found = {arxiv_id: cached[key] for arxiv_id, key in keys.items() if key in cached}
-        self.cache_hits += len(found)
+        found = self._cached_llm_summaries(originals, language)
         todo = [a for a, texts in originals.items() if a not in found and texts[1]]
         if not todo:
             return found

@@ -39,11 +39,21 @@ Switches (plain attributes, change them at any time):
 - `max_length`: requests with a longer text answer HTTP 413, as a service that refuses long
   texts does (None: no limit).
 - `llm_reply`: the LLM's answer (None: `LLM: <title>`); `llm_status`: its HTTP status.
+- A chat completion whose user message is `{"papers": [{"id", "title", "abstract"}]}` (the
+  `llm` translation backend's batch) is answered `{"papers": [{"id", "title", "abstract",
+  "summary"}]}`, each field the prefix plus the source (so math is echoed), the summary
+  `<prefix>摘要 <title>`, with `usage` counted as one token per 4 characters. `llm_mode`:
+  `"ok"`; `"malformed"` (not JSON); `"wrong-count"` (the last item left out);
+  `"wrong-language"` (the sources echoed); `"429"` (HTTP 429, `Retry-After: 1`); `"timeout"`
+  (no answer until the server stops). `llm_next`: modes for the next batch requests, used
+  first, one each. `llm_bad_ids`: papers answered in the wrong language whatever the mode.
 
 Records: `requests` (one `RecordedRequest` per translation request, failures included, with
 its full request target and Authorization header), `usage_requests` (DeepL usage calls),
-`llm_requests` (the JSON bodies and Authorization headers), `max_in_flight` (the most
-translation requests being handled at the same moment). `reset()` clears records and switches.
+`llm_requests` (the JSON bodies and Authorization headers), `llm_batches` (the paper ids of
+each batch request, in arrival order), `llm_tokens` (the usage the fake reported),
+`max_in_flight` (the most translation requests being handled at the same moment). `reset()`
+clears records and switches.
 """
 
 from __future__ import annotations
@@ -111,6 +121,11 @@ class FakeTranslateServer:
         self.max_length: int | None = None
         self.llm_reply: str | None = None
         self.llm_status = 200
+        self.llm_mode = "ok"
+        self.llm_next: list[str] = []
+        self.llm_bad_ids: set[str] = set()
+        self.llm_batches: list[list[str]] = []
+        self.llm_tokens = 0
         self.requests: list[RecordedRequest] = []
         self.llm_requests: list[dict[str, Any]] = []
         self.max_in_flight = 0
@@ -193,6 +208,8 @@ class FakeTranslateServer:
         with self._lock:
             self.requests.clear()
             self.llm_requests.clear()
+            self.llm_batches.clear()
+            self.llm_tokens = 0
             self.usage_requests.clear()
             self._fail.clear()
             self._days_seen.clear()
@@ -204,6 +221,9 @@ class FakeTranslateServer:
         self.max_length = None
         self.llm_reply = None
         self.llm_status = 200
+        self.llm_mode = "ok"
+        self.llm_next = []
+        self.llm_bad_ids = set()
 
     def count(self, service: str | None = None) -> int:
         """How many translation requests arrived (for one service, or all)."""
@@ -265,23 +285,79 @@ class FakeTranslateServer:
             self.llm_requests.append({"body": body, "authorization": authorization})
         if self.llm_status != 200:
             return self.llm_status, {"error": {"message": "fake LLM failure"}}
+        user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
+        batch = _papers_in(user)
+        if batch is not None:
+            return self._chat_batch(body, batch)
         reply = self.llm_reply
         if reply is None:
-            user = next((m["content"] for m in body["messages"] if m["role"] == "user"), "")
             title = user.split("\n", 1)[0].removeprefix("Title: ")
             reply = f"LLM: {title}"
-        return 200, {
-            "id": "chatcmpl-fake",
-            "object": "chat.completion",
-            "model": body.get("model", ""),
-            "choices": [
+        return 200, _completion(body, reply)
+
+    def _chat_batch(
+        self, body: dict[str, Any], papers: list[dict[str, Any]]
+    ) -> tuple[int, dict[str, Any]]:
+        """The llm translation backend's batch, answered in `llm_mode` (or the next queued)."""
+        with self._lock:
+            self.llm_batches.append([str(p.get("id")) for p in papers])
+            mode = self.llm_next.pop(0) if self.llm_next else self.llm_mode
+        if mode == "429":
+            return 429, {"error": {"message": "rate limited"}}
+        if mode == "timeout":
+            self._stopped.wait()
+            return 504, {"error": {"message": "too late"}}
+        items = []
+        for paper in papers:
+            echo = mode == "wrong-language" or str(paper.get("id")) in self.llm_bad_ids
+            prefix = "" if echo else self.prefix
+            summary = f"{prefix}摘要 {paper.get('title', '')}" if not echo else "A summary."
+            items.append(
                 {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": reply},
-                    "finish_reason": "stop",
+                    "id": paper.get("id"),
+                    "title": prefix + str(paper.get("title", "")),
+                    "abstract": prefix + str(paper.get("abstract", "")),
+                    "summary": summary,
                 }
-            ],
-        }
+            )
+        if mode == "wrong-count":
+            items = items[:-1]
+        reply = json.dumps({"papers": items}, ensure_ascii=False)
+        if mode == "malformed":
+            reply = reply[: len(reply) // 2]
+        prompt = sum(len(str(m.get("content", ""))) for m in body["messages"])
+        usage = {"prompt_tokens": -(-prompt // 4), "completion_tokens": -(-len(reply) // 4)}
+        with self._lock:
+            self.llm_tokens += usage["prompt_tokens"] + usage["completion_tokens"]
+        return 200, _completion(body, reply) | {"usage": usage}
+
+
+def _papers_in(user: str) -> list[dict[str, Any]] | None:
+    """The papers of a batch request's user message; None for any other request."""
+    try:
+        message = json.loads(user)
+    except ValueError:
+        return None
+    papers = message.get("papers") if isinstance(message, dict) else None
+    if not isinstance(papers, list):
+        return None
+    return [p for p in papers if isinstance(p, dict)]
+
+
+def _completion(body: dict[str, Any], reply: str) -> dict[str, Any]:
+    """A chat.completion object around `reply`."""
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "model": body.get("model", ""),
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": reply},
+                "finish_reason": "stop",
+            }
+        ],
+    }
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -383,7 +459,10 @@ def _handler_for(server: FakeTranslateServer) -> type[BaseHTTPRequestHandler]:
                     self._json(400, {"error": {"message": "invalid JSON"}})
                     return
                 status, payload = server._chat(body, self.headers.get("Authorization", ""))
-                self._json(status, payload)
+                if status == 429:
+                    self._rate_limited(payload)
+                else:
+                    self._json(status, payload)
             else:
                 self._send(404, "not found", "text/plain")
 
@@ -431,6 +510,15 @@ def _handler_for(server: FakeTranslateServer) -> type[BaseHTTPRequestHandler]:
                 ),
             )
 
+        def _rate_limited(self, payload: Any) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(429)
+            self.send_header("Retry-After", "1")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
         def _google_page(self, text: str) -> None:
             page = (
                 "<!DOCTYPE html><html><head><title>Google Translate</title></head><body>"
@@ -449,13 +537,7 @@ def _handler_for(server: FakeTranslateServer) -> type[BaseHTTPRequestHandler]:
             finally:
                 server._end()
             if status == 429:
-                data = json.dumps({"error": "too many requests"}).encode()
-                self.send_response(429)
-                self.send_header("Retry-After", "1")
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                self._rate_limited({"error": "too many requests"})
             elif status is not None:
                 self._json(status, {"error": f"fake failure {status}"})
             else:
