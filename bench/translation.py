@@ -9,6 +9,10 @@ latency (200 ms by default, like a remote service), on the abstracts of the fixt
   translated by Libre (Google's breaker opening after at most 3 failures in a row).
 - `translator_requests_cached_paper`: requests, on every backend of the chain, for papers
   already translated (a second process sharing the database): 0.
+- `llm_requests_per_shown_paper`: TRANSLATOR=llm,google, the fake LLM answering well: chat
+  completions per paper shown (one per batch of papers; target <= 0.2);
+- `llm_tokens_per_paper`: the tokens (prompt + completion) the fake reported per paper, which
+  it counts as one per 4 characters, about what English and Chinese cost on real models.
 """
 
 from __future__ import annotations
@@ -99,6 +103,34 @@ def _fallback(shown: list[Paper]) -> list[str]:
     ]
 
 
+def _llm(shown: list[Paper]) -> list[str]:
+    """The llm backend's cost: requests and tokens per paper shown."""
+    with FakeTranslateServer() as server:
+        settings = Settings(
+            translator="llm,google",
+            google_translate_url=server.google_url,
+            llm_base_url=server.llm_base_url,
+            llm_model="fake-model",
+        )
+        service = TranslationService(settings, MemoryTranslationCache())
+        texts = asyncio.run(service.paper_texts(shown, "zh-CN"))
+        service.close()
+        if not all(text.translated for text in texts.values()) or server.count("google"):
+            raise RuntimeError("the llm backend did not translate every paper")
+        requests = len(server.llm_batches) / len(shown)
+        tokens = server.llm_tokens / len(shown)
+    return [
+        figure(
+            "llm_requests_per_shown_paper",
+            requests,
+            "",
+            "<= 0.2 (one request per batch of papers)",
+            requests <= 0.2,
+        ),
+        figure("llm_tokens_per_paper", tokens, "", "informative: fake, 1 token per 4 chars", True),
+    ]
+
+
 def run(quick: bool = False) -> list[str]:
     """Measure and return the figure lines."""
     papers = list(load_feed_file(FEED).papers[: 10 if quick else 20])
@@ -133,4 +165,5 @@ def run(quick: bool = False) -> list[str]:
         service.close()
         lines.append(figure("translator_requests_second_chat", repeat, "", "0", repeat == 0))
     lines += _fallback(list(load_feed_file(FEED).papers[:20]))
+    lines += _llm(list(load_feed_file(FEED).papers[:20]))
     return lines

@@ -30,6 +30,7 @@ from bot.webhook import Webhook
 from storage import fetchlog, papers
 from storage.chats import subscribed_categories
 from storage.database import Store, open_store
+from storage.llm_tokens import SqliteTokenLedger
 from storage.translations import SqliteTranslationCache
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,9 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
     services = Services(
         settings=settings,
         store=store,
-        translator=TranslationService(settings, SqliteTranslationCache(store)),
+        translator=TranslationService(
+            settings, SqliteTranslationCache(store), token_ledger=SqliteTokenLedger(store)
+        ),
         search=ArxivSearch(settings.arxiv_api_url),
         sender=Sender(application.bot, store),
     )
