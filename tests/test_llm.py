@@ -308,3 +308,56 @@ def test_the_token_count_is_kept_per_day_in_the_database() -> None:
     assert ledger.used(day) == 150
     assert ledger.used(day + timedelta(days=1)) == 0
     assert SqliteTokenLedger(store).used(day) == 150
+
+
+# -- through the running bot: a push translated by the LLM, and /status ------------------------
+
+
+# The test drains the outbox itself (`push`), so the background sender stays off.
+@pytest.mark.drain_by_hand
+async def test_a_push_translated_by_the_llm_and_its_tokens_in_admins_status(
+    running_bot: Any, server: FakeTranslateServer
+) -> None:
+    from bot.ingest import fetch_and_store
+    from storage import chats
+    from storage.llm_tokens import SqliteTokenLedger
+    from storage.translations import SqliteTranslationCache
+    from tests.test_bot_subscriptions import ask
+    from tests.test_notes_and_alerts import (
+        ADMIN,
+        add_admin,
+        add_chat,
+        expected_now,
+        feed_dated,
+        push,
+        texts,
+    )
+
+    settings = Settings(
+        translator="llm,google",
+        google_translate_url=server.google_url,
+        llm_base_url=server.llm_base_url,
+        llm_model="fake-model",
+        llm_daily_tokens=100,
+    )
+    service = TranslationService(
+        settings,
+        SqliteTranslationCache(running_bot.store),
+        sleep=no_sleep,
+        token_ledger=SqliteTokenLedger(running_bot.store),
+    )
+    running_bot.application.bot_data["services"].translator = service
+    expected, now = expected_now()
+    add_admin(running_bot)
+    add_chat(running_bot, 311)
+    chats.update_chat(running_bot.store, 311, language="zh-CN")
+    running_bot.feeds.route("/rss/stat.ML", feed_dated(expected))
+    await fetch_and_store(running_bot.settings, running_bot.store, ["stat.ML"])
+    assert await push(running_bot, now) == 1
+    entries = [text for text in texts(running_bot, 311) if text.startswith("<b>")]
+    assert entries and all(T + "摘要" in text for text in entries)  # the LLM's summaries
+    assert server.llm_batches and server.count("google") == 0
+    status = (await ask(running_bot, "/status", chat_id=ADMIN))["text"]
+    assert f"LLM tokens today: {server.llm_tokens} of 100 (UTC day)" in status
+    assert "1. llm: skipped (daily token budget spent) until 00:00 UTC" in status
+    service.close()
