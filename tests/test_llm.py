@@ -98,6 +98,30 @@ def test_any_answer_is_parsed_or_refused_without_crashing(content: str) -> None:
         parse_answer(content, [PAPER], "zh-CN")
 
 
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=40),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=3)
+    ),
+    max_leaves=10,
+)
+_ITEM = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.sampled_from([PAPER.id, "other"]) | _JSON,
+        "title": _JSON,
+        "abstract": _JSON,
+        "summary": _JSON,
+    },
+)
+
+
+@given(st.lists(_ITEM | _JSON, max_size=4))
+def test_any_items_are_sorted_into_good_and_bad_without_crashing(items: list[Any]) -> None:
+    good, bad = parse_answer(json.dumps({"papers": items}), [PAPER], "zh-CN")
+    assert set(good) | set(bad) == {PAPER.id} and not set(good) & set(bad)
+
+
 @given(st.lists(st.integers(min_value=1, max_value=5000), max_size=40))
 def test_batches_keep_order_and_bounds(sizes: list[int]) -> None:
     papers = [PaperSource(str(i), "t" * size, "") for i, size in enumerate(sizes)]

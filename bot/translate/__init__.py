@@ -16,7 +16,9 @@ through a chain of backends.
   or without the target script is a failure, not a translation;
 - `timeouts`: the shim that puts a socket timeout on deep-translator's requests, installed
   once at start-up with `install_timeouts()`;
-- `llm`: the OpenAI-compatible client that writes one-line summaries.
+- `llm`: the OpenAI-compatible client that writes one-line summaries;
+- `llm_backend`: the `llm` backend of the chain: papers translated in batches as JSON, each
+  item checked.
 """
 
 from bot.translate.backends import (
