@@ -178,6 +178,28 @@ class Inbox:
 # -- setting up ---------------------------------------------------------------------------------
 
 
+# A round's digest language: a translation cached for one language does not answer another,
+# so rounds that reuse a group of papers still wait on the translator. The fake's answers carry
+# Han characters, which the quality guard wants for each of these.
+LOAD_LANGUAGES = ("zh-CN", "zh-TW", "ja")
+
+
+@dataclass(frozen=True)
+class Round:
+    """What one round of load's digest chat follows, and its digest language."""
+
+    authors: list[str]
+    language: str
+
+
+def load_rounds(count: int) -> list[Round]:
+    """`count` rounds of load: each group of authors once per language, so no round's digest
+    is answered from the translation cache."""
+    groups = load_authors(count)
+    pairs = [Round(group, lang) for lang in LOAD_LANGUAGES for group in groups]
+    return pairs[:count]
+
+
 def load_authors(rounds: int) -> list[list[str]]:
     """For each round of load, PAPERS_PER_LOAD authors who each wrote exactly one paper of the
     feed, that paper a new one or a cross-list (replacements are off by default): a chat
@@ -194,7 +216,7 @@ def load_authors(rounds: int) -> list[list[str]]:
     return [g for g in groups if len(g) == PAPERS_PER_LOAD][:rounds]
 
 
-def seed(database: Path, size: Size, load_chats: int, feed_base: str) -> None:
+def seed(database: Path, size: Size, rounds: list[Round], feed_base: str) -> None:
     """The chats the bench uses, paused, and the broadcast's recipients, active; the papers of
     the fixture feed, fetched from `feed_base` as the bot fetches."""
     store = open_store(database)
@@ -202,8 +224,8 @@ def seed(database: Path, size: Size, load_chats: int, feed_base: str) -> None:
     if report.status != "ok":
         raise RuntimeError(f"could not store the fixture feed: {report.status} {report.error}")
     own = [IDLE_CHAT, HELP_CHAT, DIGEST_CHAT, ADMIN]
-    own += [SEARCH_CHATS + n for n in range(load_chats)]
-    own += [LOAD_DIGEST_CHATS + n for n in range(load_chats)]
+    own += [SEARCH_CHATS + n for n in range(len(rounds))]
+    own += [LOAD_DIGEST_CHATS + n for n in range(len(rounds))]
     own += [BROADCAST_HELP_CHATS + n for n in range(size.helps)]
     defaults = {"language": "zh-CN", "timezone": "Asia/Shanghai", "delivery_time": "09:00"}
     with store.db.atomic():
@@ -211,6 +233,8 @@ def seed(database: Path, size: Size, load_chats: int, feed_base: str) -> None:
             chats.ensure_chat(store, chat_id, **defaults)
             chats.update_chat(store, chat_id, paused=True)
         chats.update_chat(store, DIGEST_CHAT, max_papers=size.digest_papers)
+        for n, load in enumerate(rounds):
+            chats.update_chat(store, LOAD_DIGEST_CHATS + n, language=load.language)
         for n in range(1, size.broadcast_chats + 1):
             chats.ensure_chat(store, RECIPIENTS + n, **defaults)
     store.close()
@@ -242,27 +266,25 @@ class Latency:
     rounds: int
 
 
-def help_under_load(
-    inbox: Inbox, arxiv: SlowArxiv, authors: list[list[str]], size: Size
-) -> Latency:
+def help_under_load(inbox: Inbox, arxiv: SlowArxiv, rounds: list[Round], size: Size) -> Latency:
     """`/help` in chat C while A's `/search` waits on arXiv and B's `/digest` translates."""
     idle = [_paced(inbox, IDLE_CHAT) for _ in range(size.helps)]
     loaded: list[float] = []
     started = time.monotonic()
     load: Load | None = None
-    rounds = 0
+    done = 0
     while len(loaded) < size.helps:
         if load is None or not load.running():
-            if rounds == len(authors) or time.monotonic() - started > size.load_seconds:
+            if done == len(rounds) or time.monotonic() - started > size.load_seconds:
                 break
-            load = Load(inbox, arxiv, rounds, len(authors[rounds]))
+            load = Load(inbox, arxiv, done, len(rounds[done].authors))
             load.start()
-            rounds += 1
+            done += 1
         loaded.append(_paced(inbox, HELP_CHAT))
     # What is still running would leak into the next measurement.
     if load is not None:
         inbox.wait(load.finished, timeout=60, step=0.05)
-    return Latency(loaded, idle, rounds)
+    return Latency(loaded, idle, done)
 
 
 def _paced(inbox: Inbox, chat_id: int) -> float:
@@ -421,7 +443,7 @@ class Results:
 
 def measure(size: Size) -> Results:
     """Start the fakes and the bot, measure the three parts in turn, stop everything."""
-    authors = load_authors(size.helps)
+    rounds = load_rounds(size.helps)
     arxiv = SlowArxiv()
     with (
         tempfile.TemporaryDirectory() as directory,
@@ -431,7 +453,7 @@ def measure(size: Size) -> Results:
     ):
         feeds.responder = arxiv
         database = Path(directory) / "bot.sqlite3"
-        seed(database, size, len(authors), feeds.base_url)
+        seed(database, size, rounds, feeds.base_url)
         settings = {
             "TRANSLATOR": "google",
             "GOOGLE_TRANSLATE_URL": translator.google_url,
@@ -446,10 +468,10 @@ def measure(size: Size) -> Results:
         try:
             inbox.round_trip(IDLE_CHAT, "/help", timeout=60)  # the bot is up
             inbox.round_trip(DIGEST_CHAT, "/subscribe stat")
-            for n, names in enumerate(authors):
-                inbox.round_trip(LOAD_DIGEST_CHATS + n, "/author " + ", ".join(names))
+            for n, load in enumerate(rounds):
+                inbox.round_trip(LOAD_DIGEST_CHATS + n, "/author " + "; ".join(load.authors))
             translator.latency = TRANSLATOR_SECONDS
-            latency = help_under_load(inbox, arxiv, authors, size)
+            latency = help_under_load(inbox, arxiv, rounds, size)
             translator.latency = 0.0
             api.limits = TelegramLimits()
             digest = digest_under_limits(inbox, size)
