@@ -175,7 +175,9 @@ def train(
     # Only the columns the training papers use can get a weight (L2 keeps the rest at zero), so
     # training on them alone is the same fit, smaller and faster.
     columns = np.unique(vectors.indices).astype(np.int64)
-    classifier = LogisticRegression(class_weight="balanced", C=10.0, max_iter=200)
+    # liblinear: the same ranking as lbfgs on the benchmark's readers, in half the time (a few
+    # hundred rows, a few thousand columns); C=10 regularises little, signals are few and clean.
+    classifier = LogisticRegression(class_weight="balanced", C=10.0, solver="liblinear")
     classifier.fit(vectors[:, columns], labels, sample_weight=weights)
     return ChatModel(
         vocabulary=vocabulary,
