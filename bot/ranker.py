@@ -175,6 +175,8 @@ def train(
     # Only the columns the training papers use can get a weight (L2 keeps the rest at zero), so
     # training on them alone is the same fit, smaller and faster.
     columns = np.unique(vectors.indices).astype(np.int64)
+    if not columns.size:
+        return None  # none of the papers has a term of the vocabulary: nothing to learn from
     # liblinear: the same ranking as lbfgs on the benchmark's readers, in half the time (a few
     # hundred rows, a few thousand columns); C=10 regularises little, signals are few and clean.
     classifier = LogisticRegression(class_weight="balanced", C=10.0, solver="liblinear")

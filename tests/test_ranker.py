@@ -90,6 +90,13 @@ def test_below_five_positive_and_three_negative_signals_there_is_no_model() -> N
     assert train(vocabulary, enough) is not None
 
 
+def test_signals_on_papers_without_a_known_term_give_no_model() -> None:
+    vocabulary = fit_vocabulary(_papers(0, 40))
+    blank = [_paper_with(i, "$x$ the of") for i in range(10)]
+    signals = [(p, Feedback.UP) for p in blank[:5]] + [(p, Feedback.DOWN) for p in blank[5:]]
+    assert train(vocabulary, signals) is None
+
+
 def test_pressing_again_counts_only_the_last_signal_for_a_paper() -> None:
     papers = _papers(0, 40)
     vocabulary = fit_vocabulary(papers)
