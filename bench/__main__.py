@@ -12,6 +12,7 @@ from bench import (
     fidelity,
     matching,
     push,
+    ranker,
     startup,
     summaries,
     text,
@@ -35,6 +36,7 @@ def main() -> None:
         text,
         fidelity,
         summaries,
+        ranker,
         commands,
     ):
         for line in bench.run(quick=args.quick):

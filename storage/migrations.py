@@ -274,3 +274,19 @@ def m0007_bot_state(db: Database) -> None:
         )
         """
     )
+
+
+@MIGRATIONS(name="0008_ranker_models")
+def m0008_ranker_models(db: Database) -> None:
+    """Each chat's ranker model (bot/ranker.py), as bytes, with the number of signals it was
+    trained on; deleted with the chat's feedback when it asks to be forgotten."""
+    db.execute(
+        """
+        CREATE TABLE ranker_models (
+            chat_id INTEGER PRIMARY KEY,
+            model BLOB NOT NULL,
+            signals INTEGER NOT NULL,
+            trained_at TEXT NOT NULL
+        )
+        """
+    )
