@@ -128,6 +128,9 @@ class AuditReport:
     worst: list[Example] = field(default_factory=list)
     # The rendered digests: every paper of the day should be in its chat's digest.
     papers_in_digest: int = 0
+    # Papers of the day files the feed parser did not return (a whole day once: see
+    # bot.sources.rss._is_old_format).
+    papers_unparsed: int = 0
     messages: int = 0
     messages_over_limit: int = 0
     messages_empty: int = 0
@@ -339,7 +342,9 @@ def audit_days(paths: Iterable[Path], examples: int = 10) -> AuditReport:
         records = list(read_day(path))
         sources = {str(r.get("id")): normalize_space(str(r.get("abstract", ""))) for r in records}
         day = _announced(path)
-        audit_day(report, papers_of_day(records, day), day, examples, sources)
+        parsed = papers_of_day(records, day)
+        report.papers_unparsed += len(records) - len(parsed)
+        audit_day(report, parsed, day, examples, sources)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -405,6 +410,14 @@ def figures(report: AuditReport) -> list[Figure]:
             f" ({sum(report.leftovers.values())}: {common})" if common else "",
             f"<= {LEFTOVERS_TARGET:g}",
             report.leftovers_per_1000 <= LEFTOVERS_TARGET,
+        ),
+        Figure(
+            "fidelity_papers_lost_in_parsing",
+            "papers the feed parser lost",
+            report.papers_unparsed,
+            "",
+            "0",
+            report.papers_unparsed == 0,
         ),
         Figure(
             "fidelity_papers_not_in_digest",

@@ -183,3 +183,17 @@ def test_comparisons_and_markup_in_an_abstract_are_text_not_tags() -> None:
     assert r"$1<p\leq q\leq 3$ and improve upon known bounds when $p > q$ fails" in paper.abstract
     assert "A <b>bold</b> claim in raw HTML stays text" in paper.abstract
     assert "n < 50 and p > 200" in paper.abstract
+
+
+def test_a_paper_citing_an_arxiv_id_in_its_title_does_not_make_a_feed_old_format() -> None:
+    """2026-01-01: one title cited "(arXiv:2512.18400v2)", the feed was taken for the old RDF
+    format, and every paper of the day was skipped."""
+    cited = CURRENT.replace(
+        b"<title>Conformal prediction sets",
+        b"<title>A comment on (arXiv:2512.18400v2) and conformal prediction sets",
+        1,
+    )
+    assert cited != CURRENT
+    feed = parse_feed(cited)
+    assert len(feed.papers) == len(parse_feed(CURRENT).papers)
+    assert any("(arXiv:2512.18400v2)" in p.title for p in feed.papers)

@@ -154,6 +154,18 @@ def _old_entry(entry: Any, covered: frozenset[str]) -> Paper:
     )
 
 
+def _is_old_format(version: str, entries: Sequence[Any]) -> bool:
+    """The RDF feeds arXiv served until 2024 (titles `Title. (arXiv:ID [cat])`), or the current
+    format. A current feed can hold a paper whose own title cites `(arXiv:…)` (2026-01-01 had
+    one): taken for an old feed, all 562 papers of that day were skipped. The current format's
+    descriptions start "arXiv:ID Announce Type:", which decides it."""
+    if version == "rss10":
+        return True
+    if any(_PREFIX.match(e.get("summary", "") or e.get("description", "")) for e in entries):
+        return False
+    return any(_OLD_TITLE.match(normalize_space(e.get("title", ""))) for e in entries)
+
+
 def parse_feed(content: bytes, requested: Sequence[str] = ()) -> Feed:
     """Parse an arXiv RSS/RDF document; raises FeedError when it is not a complete arXiv feed."""
     # arXiv's descriptions are text, not HTML: feedparser's sanitiser would take
@@ -170,7 +182,7 @@ def parse_feed(content: bytes, requested: Sequence[str] = ()) -> Feed:
         raise FeedError(f"arXiv rejected the feed request: {detail}")
     if not version or not version.startswith(("rss", "atom")):
         raise FeedError("the response is not an RSS feed (an HTML page or something else)")
-    old_format = version == "rss10" or any("(arXiv:" in e.get("title", "") for e in parsed.entries)
+    old_format = _is_old_format(version, parsed.entries)
     codes = tuple(requested) or _requested_from_title(title)
     covered = get_taxonomy().expand(codes) if codes else frozenset()
     papers: list[Paper] = []
