@@ -21,7 +21,6 @@ import html
 import json
 import re
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from bot.arxiv_text import convert_math, display_text, spans
+from bot.folding import fold_plain
 from bot.match import build_digest
 from bot.models import Digest, Interests, Paper, PaperText
 from bot.render.fit import MESSAGE_LIMIT
@@ -53,8 +53,6 @@ _WORD = re.compile(r"[^\W_]+")
 # Letters written as commands, spelled the way folding spells the Unicode letter.
 _LETTER_COMMANDS = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|[oOlLij])(?![A-Za-z])")
 _LETTER_SPELLING = {"ss": "ss", "ae": "ae", "AE": "AE", "oe": "oe", "OE": "OE", "aa": "a"}
-_FOLD = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ı": "i", "ȷ": "j", "ß": "ss"})
-_FOLD_PAIRS = {"æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE"}
 # Arguments that are not text a reader wrote: a link's target, a citation key, an environment.
 _NOT_TEXT = re.compile(
     r"\\(?:href|cite[pt]?|label|ref|eqref|begin|end|textcolor|color)\s*\{[^{}]*\}"
@@ -67,15 +65,6 @@ _LESS = re.compile(r"\\(?:lt|textless)(?![A-Za-z])")
 _GREATER = re.compile(r"\\(?:gt|textgreater)(?![A-Za-z])")
 
 
-def fold(text: str) -> str:
-    """Lower case without accents, so `Cram\\'er` read from the source matches Cramér shown."""
-    text = text.translate(_FOLD)
-    for letter, spelling in _FOLD_PAIRS.items():
-        text = text.replace(letter, spelling)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-
-
 def source_words(raw: str) -> list[str]:
     """The words a reader wrote: outside math, LaTeX commands and link targets left out."""
     text = " ".join(span.body for span in spans(raw) if not span.math)
@@ -85,13 +74,13 @@ def source_words(raw: str) -> list[str]:
     text = _COMMAND.sub(lambda m: "" if m.group() in _ACCENT_COMMANDS else " ", text)
     # Two arguments are two words (`\\SI{3}{GHz}`); a brace inside a word joins it.
     text = text.replace("}{", " ").replace("{", "").replace("}", "")
-    return _WORD.findall(fold(text))
+    return _WORD.findall(fold_plain(text))
 
 
 def missing_words(raw: str, shown: str) -> tuple[list[str], int]:
     """The source's words the output lacks (counted with repeats), and the source's count."""
     wanted = Counter(source_words(raw))
-    folded = fold(shown)
+    folded = fold_plain(shown)
     have = Counter(_WORD.findall(folded))
     missing = []
     for word, count in wanted.items():
