@@ -17,7 +17,6 @@ Pure but for reading the day files and the clock: `audit_days` returns an `Audit
 from __future__ import annotations
 
 import gzip
-import html
 import json
 import re
 import time
@@ -35,7 +34,7 @@ from bot.match import build_digest
 from bot.models import Digest, Interests, Paper, PaperText
 from bot.render.fit import MESSAGE_LIMIT
 from bot.render.markdown import render_markdown
-from bot.render.telegram import render_entry, render_overview, telegram_length
+from bot.render.telegram import render_entry, render_overview, telegram_length, visible_text
 from bot.schedule import ARXIV_ZONE
 from bot.sources.rss import parse_feed
 from bot.summarize import one_line_summary, opens_mid_argument
@@ -60,7 +59,6 @@ _NOT_TEXT = re.compile(
 _COMMAND = re.compile(r"\\(?:[A-Za-z]+\*?|.)", re.DOTALL)
 _ACCENT_COMMANDS = frozenset("\\" + ch for ch in "'`^\"~=.uvHckrdbt")
 _LEFTOVER = re.compile(r"\\[A-Za-z]+")
-_TAG = re.compile(r"<[^>]*>")
 _LESS = re.compile(r"\\(?:lt|textless)(?![A-Za-z])")
 _GREATER = re.compile(r"\\(?:gt|textgreater)(?![A-Za-z])")
 
@@ -272,10 +270,6 @@ def day_digest(papers: Sequence[Paper], announced: date | None) -> Digest:
     return build_digest(papers, interests, announced=announced, cap=len(papers))
 
 
-def _visible(message: str) -> str:
-    return html.unescape(_TAG.sub("", message))
-
-
 def audit_day(
     report: AuditReport,
     papers: Sequence[Paper],
@@ -309,7 +303,7 @@ def audit_day(
         report.messages += 1
         report.longest_message = max(report.longest_message, length)
         report.messages_over_limit += length > MESSAGE_LIMIT
-        report.messages_empty += not _visible(message).strip()
+        report.messages_empty += not visible_text(message).strip()
     markdown = render_markdown(digest, texts, LANGUAGE)
     report.markdown_missing += sum(
         f"({entry.paper.abs_url})" not in markdown for entry in digest.entries

@@ -32,13 +32,16 @@ SUMMARY_LIMIT = 400
 _TAG = re.compile(r"<[^>]*>")
 
 
-def telegram_length(html_text: str) -> int:
-    """Length of a message in HTML parse mode as Telegram counts it against 4,096.
+def visible_text(html_text: str) -> str:
+    """What a reader sees of a message in HTML parse mode: the text without its tags, an entity
+    such as `&lt;` as the character it stands for."""
+    return html.unescape(_TAG.sub("", html_text))
 
-    UTF-16 code units of the visible text: tags count nothing, an entity such as `&lt;`
-    counts as the character it stands for.
-    """
-    return utf16_length(html.unescape(_TAG.sub("", html_text)))
+
+def telegram_length(html_text: str) -> int:
+    """Length of a message in HTML parse mode as Telegram counts it against 4,096: UTF-16 code
+    units of the visible text."""
+    return utf16_length(visible_text(html_text))
 
 
 # Bidirectional overrides and isolates in a title or in echoed input would flip the rest of the
