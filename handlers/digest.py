@@ -61,11 +61,11 @@ async def _ensure_fetched(context: Context, chat: Chat) -> None:
 
 
 async def _digest_for(
-    update: Update, context: Context, chat: Chat, *, more: bool = False, whole: bool = False
+    update: Update, context: Context, chat: Chat, *, cap: int | None = None, first: int = 1
 ) -> ChatDigest | None:
-    """The chat's digest, fetching first when needed; replies itself when there is none.
-    `more`: the papers past the chat's cap, up to MORE_CAP, are the ones translated.
-    `whole`: every paper up to MORE_CAP, all translated (the export is not capped)."""
+    """The chat's digest (up to `cap` papers, the chat's own cap by default), its papers from
+    the `first`-th on translated, fetching first when needed; replies itself when there is
+    none."""
     lang = chat.ui_language
     store = services(context).store
     if not chats.subscriptions(store, chat.chat_id):
@@ -77,8 +77,8 @@ async def _digest_for(
         store,
         services(context).translator,
         chat,
-        cap=MORE_CAP if more or whole else None,
-        first=chat.max_papers + 1 if more else 1,
+        cap=cap,
+        first=first,
     )
     if result is None:
         last = fetchlog.last_fetch(store)
@@ -105,7 +105,9 @@ async def digest(update: Update, context: Context) -> None:
     """
     chat = register_chat(update, context)
     more = command_args(context).strip().lower() == "more"
-    result = await _digest_for(update, context, chat, more=more)
+    # `more`: the papers past the chat's cap, up to MORE_CAP, without the overview.
+    first = chat.max_papers + 1 if more else 1
+    result = await _digest_for(update, context, chat, cap=MORE_CAP if more else None, first=first)
     if result is None:
         return
     if more and len(result.digest.entries) <= chat.max_papers:
@@ -122,7 +124,7 @@ async def digest(update: Update, context: Context) -> None:
         result.texts,
         result.language,
         chat.chat_id,
-        first=chat.max_papers + 1 if more else 1,
+        first=first,
         overview=not more,
         kind=Kind.REQUESTED,
         saved=marked,
@@ -134,7 +136,8 @@ async def digest(update: Update, context: Context) -> None:
 async def export(update: Update, context: Context) -> None:
     """`/export`: the latest digest as the Markdown file."""
     chat = register_chat(update, context)
-    result = await _digest_for(update, context, chat, whole=True)
+    # The whole digest, not stopped at the chat's cap.
+    result = await _digest_for(update, context, chat, cap=MORE_CAP)
     if result is None:
         return
     document = await asyncio.to_thread(
