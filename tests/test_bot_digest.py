@@ -297,3 +297,42 @@ async def test_with_translator_none_each_paper_shows_its_text_once_without_a_not
         assert text.count("<blockquote expandable>") == 1
     assert entries[0].count("Conformal prediction wraps any point predictor") == 1
     assert entries[0].count("Conformal prediction sets for streams with drifting label noise") == 1
+
+
+async def test_digest_more_sends_the_papers_past_the_cap_numbered_on_without_an_overview(
+    running_bot: RunningBot,
+) -> None:
+    import re
+
+    from storage import outbox
+
+    running_bot.feeds.route("/rss/stat", STAT)
+    await ask(running_bot, "/subscribe stat")
+    chats.update_chat(running_bot.store, USER, max_papers=5, language="en")
+    numbered = re.compile(r"<b>(\d+)\. ")
+
+    def entries(since: int) -> list[int]:
+        return [
+            int(found.group(1))
+            for m in running_bot.api.sent(USER)[since:]
+            if (found := numbered.match(m["text"]))
+        ]
+
+    before = len(running_bot.api.sent(USER))
+    running_bot.api.push_message(USER, "/digest")
+    await running_bot.api.wait_for(lambda: len(entries(before)) == 5)
+    await running_bot.api.wait_for(lambda: outbox.pending_count(running_bot.store) == 0)
+    first = running_bot.api.sent(USER)[before]["text"]
+    after_first = len(running_bot.api.sent(USER))
+    running_bot.api.push_message(USER, "/digest more")
+    await running_bot.api.wait_for(lambda: len(entries(after_first)) > 0)
+    await running_bot.api.wait_for(lambda: outbox.pending_count(running_bot.store) == 0)
+    rest = entries(after_first)
+    total = int(re.search(r"(\d+) papers", first).group(1))  # type: ignore[union-attr]
+    # The overview said how many; `more` sends the rest, numbered on, without an overview.
+    assert rest == list(range(6, total + 1))
+    assert all(numbered.match(m["text"]) for m in running_bot.api.sent(USER)[after_first:])
+    sent = deliveries.delivered_versions(
+        running_bot.store, USER, [p.arxiv_id for p in load_feed_file(FIXTURE).papers]
+    )
+    assert len(sent) == total
