@@ -247,10 +247,9 @@ class _Drain:
         self.gone: set[int] = set()
 
     def sendable(self, message: OutboxMessage) -> bool:
-        chat_id = message.chat_id
-        return (
-            chat_id not in self.in_flight and chat_id not in self.gone and self.pace.ready(chat_id)
-        )
+        """Its chat is still here and may get a message now: nothing in flight to it (from this
+        drain or a reply: the pace knows both) and its interval passed."""
+        return message.chat_id not in self.gone and self.pace.ready(message.chat_id)
 
     def start(self, message: OutboxMessage) -> None:
         self.pace.busy.add(message.chat_id)

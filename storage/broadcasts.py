@@ -15,6 +15,7 @@ from storage import outbox
 from storage.clock import utc_now
 from storage.database import Store
 from storage.outbox import Kind, OutboxMessage
+from storage.stats import active_chat_ids
 
 # Rows written per statement while queueing: 100,000 chats stay a few hundred statements.
 _CHUNK = 1000
@@ -72,12 +73,7 @@ def queue(store: Store, broadcast_id: int, parts: Sequence[str]) -> int | None:
         ).rowcount
         if not claimed:
             return None
-        chat_ids = [
-            row[0]
-            for row in store.db.execute(
-                "SELECT chat_id FROM chats WHERE active = 1 AND paused = 0 ORDER BY chat_id"
-            )
-        ]
+        chat_ids = active_chat_ids(store)
         for start in range(0, len(chat_ids), _CHUNK):
             outbox.write(
                 store,
