@@ -471,6 +471,11 @@ class Sender:
         """Send a reply now (Telegram HTML), split to fit, on the shared pace; returns the last
         message sent, or None when it could not be sent (the reason is logged and acted on)."""
         parts = split_message(text)
+        if not parts:
+            # A reply with nothing to show is a handler's mistake, and the reader gets silence:
+            # say so where it can be fixed rather than sending Telegram an empty message.
+            log.warning("empty reply to chat %s not sent", chat_id)
+            return None
         sent: Message | None = None
         for number, part in enumerate(parts):
             markup = reply_markup if number == len(parts) - 1 else None

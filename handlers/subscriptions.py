@@ -200,6 +200,10 @@ async def unsubscribe(update: Update, context: Context) -> None:
             missing.append(token)
     if removed:
         chats.remove_subscriptions(store, chat.chat_id, removed)
+    if not removed and not missing:
+        # Nothing named at all (`/unsubscribe "`): say what the command takes.
+        await reply(update, context, t("unsubscribe_usage", lang))
+        return
     lines = []
     if removed:
         lines.append(t("unsubscribed", lang, items=_codes([r.value for r in removed])))
