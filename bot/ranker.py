@@ -18,14 +18,16 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from bot.arxiv_text import plain_text
 from bot.models import Paper
+
+if TYPE_CHECKING:
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 # Semantic Scholar's feeds start from 5 relevant and 3 irrelevant papers; fewer give a model
 # that mostly echoes the category's base rate.
@@ -82,6 +84,8 @@ class Vocabulary:
         missing = [p for p in papers if p.arxiv_id not in self.rows]
         if not missing:
             return self.matrix[[self.rows[p.arxiv_id] for p in papers]]
+        from scipy import sparse
+
         # Known rows first, then the papers read now; `order` puts them back in the given order.
         stacked = sparse.vstack(
             [
@@ -97,6 +101,10 @@ class Vocabulary:
 
 def fit_vocabulary(window: Sequence[Paper]) -> Vocabulary:
     """The TF-IDF of the window (each arXiv id once, the last version seen kept)."""
+    # scikit-learn is imported here, not with the module: its import takes seconds, and the bot
+    # answers its first command before the ranker has anything to do.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     unique = list({paper.arxiv_id: paper for paper in window}.values())
     vectorizer = TfidfVectorizer(
         sublinear_tf=True, ngram_range=(1, 2), min_df=2, stop_words="english", dtype=np.float32
@@ -189,6 +197,8 @@ def train(
     columns = np.unique(vectors.indices).astype(np.int64)
     if not columns.size:
         return None  # none of the papers has a term of the vocabulary: nothing to learn from
+    from sklearn.linear_model import LogisticRegression
+
     # liblinear: the same ranking as lbfgs on the benchmark's readers, in half the time (a few
     # hundred rows, a few thousand columns); C=10 regularises little, signals are few and clean.
     classifier = LogisticRegression(class_weight="balanced", C=10.0, solver="liblinear")
