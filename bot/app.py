@@ -177,7 +177,9 @@ async def _fetch_tick(context: BotContext) -> None:
         failures=fetchlog.consecutive_misses(store),
         new_categories=bool(set(categories) - fetchlog.fetched_categories(store)),
     ):
-        await fetch_and_store(services.settings, store, categories)
+        report = await fetch_and_store(services.settings, store, categories)
+        if report.saved_notes:
+            services.sender.wake()  # notes about saved papers (bot.watch) go out now
 
 
 def schedule_jobs(application: Application) -> None:  # type: ignore[type-arg,unused-ignore]
