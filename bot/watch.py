@@ -26,14 +26,20 @@ FIELD_LIMIT = 200
 
 # A DOI written as a link or with a "doi:" label is the same DOI.
 _DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.IGNORECASE)
+# Between the journal references a chat was told, in what it knows: a control character XML
+# cannot carry, so no reference from a feed or the API contains it.
+JOURNAL_SEPARATOR = "\x1e"
 
 
 @dataclass(frozen=True)
 class PaperState:
     """A paper's version, journal reference and DOI: as stored, or as a chat knows it.
 
-    `version` None means the chat saved the paper before the bot stored it: it has no
-    baseline yet, and learns one without a note.
+    As a chat knows it, `journal_ref` holds every reference it was told (`JOURNAL_SEPARATOR`
+    between them) and `doi` every DOI, so a source that disagrees with another (the feed and
+    the API, a reference later corrected and corrected back) is news once per reference.
+    `version` None means the chat saved the paper before the bot stored it: it has no baseline
+    yet, and learns one without a note.
     """
 
     version: int | None = None
@@ -57,6 +63,12 @@ def journal_key(journal_ref: str | None) -> str:
     return normalize_space(journal_ref or "").casefold().rstrip(" .;,")
 
 
+def told_journals(journal_refs: str | None) -> frozenset[str]:
+    """The journal references a chat knows, as compared (`journal_key`)."""
+    keys = (journal_key(ref) for ref in (journal_refs or "").split(JOURNAL_SEPARATOR))
+    return frozenset(key for key in keys if key)
+
+
 def doi_keys(doi: str | None) -> frozenset[str]:
     """The DOIs in arXiv's DOI field (several are separated by spaces), as compared: DOIs are
     case-insensitive, and a `https://doi.org/` link or `doi:` label is the same DOI."""
@@ -75,7 +87,7 @@ def what_changed(known: PaperState, stored: PaperState) -> PaperChange | None:
         return None
     newer = stored.version > known.version
     journal = journal_key(stored.journal_ref)
-    new_journal = bool(journal) and journal != journal_key(known.journal_ref)
+    new_journal = bool(journal) and journal not in told_journals(known.journal_ref)
     new_doi = bool(doi_keys(stored.doi) - doi_keys(known.doi))
     if not (newer or new_journal or new_doi):
         return None
@@ -90,18 +102,20 @@ def what_changed(known: PaperState, stored: PaperState) -> PaperChange | None:
 def now_known(known: PaperState, stored: PaperState) -> PaperState:
     """What the chat knows once told (or, without a baseline, once it learned it silently).
 
-    The version only moves forward; a reference or DOI once known stays known when a source
-    omits it, and every DOI ever told is kept, so seeing any of these states again is no news.
+    The version only moves forward, and every reference and DOI once told stays known, so
+    seeing again any state the chat has seen is no news, whatever the order.
     """
     if known.version is None:
         return stored
     if stored.version is None or stored.version < known.version:
         return known
-    journal = stored.journal_ref if journal_key(stored.journal_ref) else known.journal_ref
+    journals = [ref for ref in (known.journal_ref or "").split(JOURNAL_SEPARATOR) if ref]
+    if journal_key(stored.journal_ref) not in told_journals(known.journal_ref) | {""}:
+        journals.append(normalize_space(stored.journal_ref or ""))
     dois = doi_keys(known.doi) | doi_keys(stored.doi)
     return PaperState(
         version=stored.version,
-        journal_ref=journal,
+        journal_ref=JOURNAL_SEPARATOR.join(journals) or None,
         doi=" ".join(sorted(dois)) or None,
     )
 
