@@ -35,7 +35,7 @@ def item(arxiv_id: str, version: int = 1, **extra: str) -> FeedPaper:
         f"Conformal bridges number {arxiv_id[-1]}",
         "Ada Lovelace, Grace Hopper",
         "We study streams whose labels drift. We show that bridges keep coverage.",
-        **extra,  # type: ignore[arg-type]
+        **extra,
     )
 
 

@@ -3,6 +3,7 @@ the note's words, and the storage that remembers what each chat was told."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from bot.watch import (
     now_known,
     what_changed,
 )
-from storage import chats, outbox, papers, saved
+from storage import chats, papers, saved
 from storage.database import Store, _connect, open_store
 from storage.migrations import MIGRATIONS
 from storage.outbox import Kind
@@ -158,8 +159,19 @@ def store_day(store: Store, day: int, *found: Paper) -> int:
         return tell_savers(store, [p.arxiv_id for p in found])
 
 
-def watch_notes(store: Store) -> list[outbox.OutboxMessage]:
-    return [m for m in outbox.pending(store, now=1e12) if m.kind is Kind.WATCH]
+@dataclass(frozen=True)
+class Queued:
+    chat_id: int
+    text: str
+
+
+def watch_notes(store: Store) -> list[Queued]:
+    """Every note queued, in order (the outbox's `pending` shows only each chat's next)."""
+    rows = store.db.execute(
+        "SELECT chat_id, text FROM outbox WHERE kind = ? AND status = 'pending' ORDER BY id",
+        [Kind.WATCH.value],
+    )
+    return [Queued(chat_id, text) for chat_id, text in rows]
 
 
 def add_chat(store: Store, chat_id: int, ui: str = "en") -> None:
@@ -262,3 +274,26 @@ def test_papers_saved_before_the_upgrade_are_not_announced_as_changed(tmp_path: 
     assert saved.known_state(store, 42, "2611.2") == PaperState()
     assert store_day(store, 17, paper("2611.1", 2, PRL), paper("2611.2", 1)) == 0
     assert store_day(store, 18, paper("2611.1", 3, PRL)) == 1
+
+
+def test_a_real_feed_tells_each_replaced_saved_paper_once(tmp_path: Path) -> None:
+    """arXiv's own stat feed of 2024-03-26 (beside the repository): a chat that saved every
+    replaced paper at its previous version hears once of each; the refetch, never."""
+    from dataclasses import replace
+
+    from bot.sources.rss import parse_feed
+    from tests.test_real_feeds import REAL_FIXTURES, real
+
+    feed = parse_feed(real(REAL_FIXTURES / "rss-stat-2024-03-26.xml"))
+    replaced = [p for p in feed.papers if p.announce_type.is_replacement]
+    store = open_store(tmp_path / "bot.sqlite3")
+    add_chat(store, 1)
+    earlier = [replace(p, version=p.version - 1, journal_ref=None, doi=None) for p in replaced]
+    store_day(store, 20, *earlier)
+    for p in replaced:
+        saved.toggle_saved(store, 1, p.arxiv_id, p.title)
+    assert store_day(store, 26, *feed.papers) == len(replaced) == 61
+    told = [m.text for m in watch_notes(store)]
+    published = [p for p in replaced if p.journal_ref or p.doi]
+    assert sum("journal:" in text or "DOI" in text for text in told) == len(published) == 7
+    assert store_day(store, 26, *feed.papers) == 0
