@@ -1,4 +1,4 @@
-"""Saved papers (⭐) and 👍/👎 feedback, per chat."""
+"""Saved papers (⭐), what each chat knows of them (the watch, bot.watch), and 👍/👎 feedback."""
 
 from __future__ import annotations
 
