@@ -180,6 +180,8 @@ async def _fetch_tick(context: BotContext) -> None:
         new_categories=bool(set(categories) - fetchlog.fetched_categories(store)),
     ):
         report = await fetch_and_store(services.settings, store, categories)
+        if report.saved_notes:
+            services.sender.wake()  # notes about saved papers (bot.watch) go out now
         if report.is_new_announcement:
             # Fit the ranker's vocabulary now, in a thread, rather than when the push needs it.
             await services.ranking.refit()

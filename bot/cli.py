@@ -139,6 +139,9 @@ async def _fetch(settings: Settings, args: argparse.Namespace) -> int:
     novelty = "new announcement" if report.is_new_announcement else "already stored"
     print(f"announcement {report.announced.isoformat()}: {report.items} papers ({novelty})")
     _print_counts(report.counts)
+    if report.saved_notes:
+        # The bot sends them: they wait in its outbox.
+        print(f"{report.saved_notes} notes queued about saved papers that changed")
     return 0
 
 

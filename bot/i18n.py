@@ -496,6 +496,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This broadcast was already sent or cancelled.",
         "zh": "此广播已发送或已取消。",
     },
+    "watch_updated": {
+        "en": "⭐ Saved paper updated: <b>{title}</b> — {changes}\n🔗 {link}",
+        "zh": "⭐ 收藏的论文有更新：<b>{title}</b> — {changes}\n🔗 {link}",
+    },
+    "watch_version": {"en": "v{version} (was v{was})", "zh": "v{version}（原为 v{was}）"},
+    "watch_journal": {"en": "journal: {ref}", "zh": "期刊：{ref}"},
+    "watch_doi": {"en": "DOI {doi}", "zh": "DOI {doi}"},
+    "watch_separator": {"en": "; ", "zh": "；"},
 }
 
 

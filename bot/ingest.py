@@ -21,10 +21,12 @@ from bot.models import AnnounceType, Feed, Paper
 from bot.sources.fetch import FetchError, FetchResult, FetchState, feed_url, fetch_feed
 from bot.sources.rss import FEED_ITEM_CAP, FeedError
 from bot.sources.taxonomy import get_taxonomy
-from storage import fetchlog, papers
+from bot.watch import PaperState, note_text, now_known, what_changed
+from storage import fetchlog, papers, saved
 from storage.clock import utc_now
 from storage.database import Store
 from storage.fetchlog import FetchStatus
+from storage.outbox import Kind, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,7 @@ class FetchReport:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     error: str | None = None
     feeds: int = 1  # feed requests made (more than one when arXiv's item cap split the fetch)
+    saved_notes: int = 0  # notes queued to chats whose saved papers changed (bot.watch)
 
     @property
     def is_new_announcement(self) -> bool:
@@ -288,7 +291,11 @@ def _store(
         )
     feeds = [f.result.feed for f in announcing if f.result.feed is not None]
     merged = Feed(newest, merge_feeds(feeds), tuple(requested))
-    papers.save_announcement(store, newest, merged.papers, listings(merged, requested))
+    # The papers and the notes about saved ones they update, in one transaction: a crash
+    # stores both or neither, so no note is lost or queued twice.
+    with store.lock, store.db.atomic():
+        papers.save_announcement(store, newest, merged.papers, listings(merged, requested))
+        notes = tell_savers(store, [paper.arxiv_id for paper in merged.papers])
     statuses = [
         FetchStatus.NOT_MODIFIED
         if f.result.feed is None
@@ -312,7 +319,36 @@ def _store(
         items=len(set().union(*papers.announcement_listings(store, newest).values())),
         counts=papers.announcement_counts(store, newest),
         feeds=requests,
+        saved_notes=notes,
     )
+
+
+def tell_savers(store: Store, arxiv_ids: Sequence[str]) -> int:
+    """Queue one note to each active chat that saved one of these stored papers and was not
+    told what changed in it (bot.watch); returns how many. What each chat knows is recorded
+    with its note, so calling this again for the same papers tells nobody twice."""
+    learned: list[tuple[int, str, PaperState]] = []
+    notes: list[OutboxMessage] = []
+    for row in saved.watched(store, arxiv_ids):
+        change = what_changed(row.known, row.stored)
+        state = now_known(row.known, row.stored)
+        if change is None and state == row.known:
+            continue
+        learned.append((row.chat_id, row.arxiv_id, state))
+        if change is not None:
+            text = note_text(
+                change,
+                arxiv_id=row.arxiv_id,
+                title=row.title,
+                version=row.stored.version,
+                lang=row.ui_language,
+            )
+            notes.append(OutboxMessage(row.chat_id, 0, text, kind=Kind.WATCH))
+    if learned:
+        saved.record_told(store, learned, notes)
+    if notes:
+        log.info("saved-paper watch: %d notes queued", len(notes))
+    return len(notes)
 
 
 def _undated_empty(item: _Fetched) -> bool:

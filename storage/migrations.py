@@ -290,3 +290,24 @@ def m0008_ranker_models(db: Database) -> None:
         )
         """
     )
+
+
+@MIGRATIONS(name="0010_saved_watch")
+def m0010_saved_watch(db: Database) -> None:
+    """What each chat knows of a paper it saved (version, journal reference, DOI), so a new
+    version or a publication is told once, compared with what that chat was last told; and an
+    index to find a stored paper's savers. Papers saved before this learn their state from the
+    stored paper: they are not announced as changed on the first fetch after the upgrade."""
+    db.execute("ALTER TABLE saved ADD COLUMN known_version INTEGER")
+    db.execute("ALTER TABLE saved ADD COLUMN known_journal_ref TEXT")
+    db.execute("ALTER TABLE saved ADD COLUMN known_doi TEXT")
+    db.execute(
+        """
+        UPDATE saved SET
+            known_version = (SELECT version FROM papers WHERE papers.arxiv_id = saved.arxiv_id),
+            known_journal_ref = (
+                SELECT journal_ref FROM papers WHERE papers.arxiv_id = saved.arxiv_id),
+            known_doi = (SELECT doi FROM papers WHERE papers.arxiv_id = saved.arxiv_id)
+        """
+    )
+    db.execute("CREATE INDEX idx_saved_paper ON saved (arxiv_id)")

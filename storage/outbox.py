@@ -39,6 +39,7 @@ class Kind(StrEnum):
     NOTE = "note"  # "delayed", "no announcement today"
     ALERT = "alert"  # to an admin
     BROADCAST = "broadcast"
+    WATCH = "watch"  # a paper the chat saved got a new version, a journal reference or a DOI
 
 
 class Priority(IntEnum):

@@ -1,4 +1,4 @@
-"""Saved papers (⭐) and 👍/👎 feedback, per chat."""
+"""Saved papers (⭐), what each chat knows of them (the watch, bot.watch), and 👍/👎 feedback."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.watch import PaperState
+from storage import outbox
 from storage.clock import utc_now
 from storage.database import Store
+from storage.outbox import OutboxMessage
 
 MAX_SAVED = 500
 
@@ -29,9 +32,17 @@ def toggle_saved(store: Store, chat_id: int, arxiv_id: str, title: str) -> bool:
         ).rowcount
         if removed:
             return False
+        # What the chat knows from now on is the paper as stored (as it was shown): the watch
+        # tells it what changes after this (bot.watch). A paper not stored yet gets its
+        # baseline when it is.
         store.db.execute(
-            "INSERT INTO saved (chat_id, arxiv_id, title, saved_at) VALUES (?, ?, ?, ?)",
-            [chat_id, arxiv_id, title, utc_now()],
+            """
+            INSERT INTO saved (chat_id, arxiv_id, title, saved_at, known_version,
+                known_journal_ref, known_doi)
+            SELECT ?, ?, ?, ?, p.version, p.journal_ref, p.doi
+            FROM (SELECT 1) LEFT JOIN papers AS p ON p.arxiv_id = ?
+            """,
+            [chat_id, arxiv_id, title, utc_now(), arxiv_id],
         )
         return True
 
@@ -117,3 +128,79 @@ def toggle_feedback(store: Store, chat_id: int, arxiv_id: str, value: int) -> in
             return None
         record_feedback(store, chat_id, arxiv_id, value)
         return value
+
+
+# -- the watch: what each chat knows of the papers it saved (bot.watch) --------------------------
+
+
+@dataclass(frozen=True)
+class WatchedPaper:
+    """A saved paper as one chat knows it, beside the paper as stored now."""
+
+    chat_id: int
+    arxiv_id: str
+    title: str
+    ui_language: str
+    known: PaperState
+    stored: PaperState
+
+
+def watched(store: Store, arxiv_ids: Sequence[str]) -> list[WatchedPaper]:
+    """Every active chat's saved row of these papers, with what it knows and what is stored.
+
+    A chat that blocked the bot (inactive) is left out: it is not told, and what it knows
+    stays, so when it comes back the next change tells it everything since. A paused chat is
+    in: pausing stops the daily digest, not the bot.
+    """
+    rows = store.db.execute(
+        """
+        SELECT s.chat_id, s.arxiv_id, s.title, c.ui_language, s.known_version,
+            s.known_journal_ref, s.known_doi, p.version, p.journal_ref, p.doi
+        FROM saved AS s
+        JOIN papers AS p ON p.arxiv_id = s.arxiv_id
+        JOIN chats AS c ON c.chat_id = s.chat_id
+        WHERE s.arxiv_id IN (SELECT value FROM json_each(?)) AND c.active = 1
+        ORDER BY s.chat_id, s.saved_at, s.arxiv_id
+        """,
+        [json.dumps(sorted(set(arxiv_ids)))],
+    )
+    return [
+        WatchedPaper(
+            chat_id=row[0],
+            arxiv_id=row[1],
+            title=row[2],
+            ui_language=row[3],
+            known=PaperState(row[4], row[5], row[6]),
+            stored=PaperState(row[7], row[8], row[9]),
+        )
+        for row in rows
+    ]
+
+
+def record_told(
+    store: Store,
+    learned: Sequence[tuple[int, str, PaperState]],
+    notes: Sequence[OutboxMessage],
+) -> None:
+    """What chats know now (chat, paper, state) and the notes that told them, in one
+    transaction: a crash queues every note and records it, or does neither."""
+    with store.lock, store.db.atomic():
+        store.db.conn.executemany(
+            "UPDATE saved SET known_version = ?, known_journal_ref = ?, known_doi = ?"
+            " WHERE chat_id = ? AND arxiv_id = ?",
+            [
+                (state.version, state.journal_ref, state.doi, chat_id, arxiv_id)
+                for chat_id, arxiv_id, state in learned
+            ],
+        )
+        outbox.write(store, notes, utc_now())
+
+
+def known_state(store: Store, chat_id: int, arxiv_id: str) -> PaperState | None:
+    """What the chat knows of a paper it saved; None when it has not saved it."""
+    row = store.db.execute(
+        "SELECT known_version, known_journal_ref, known_doi FROM saved"
+        " WHERE chat_id = ? AND arxiv_id = ?",
+        [chat_id, arxiv_id],
+    ).fetchone()
+    return None if row is None else PaperState(row[0], row[1], row[2])
