@@ -88,10 +88,11 @@ class Observed:
 
 @dataclass(frozen=True)
 class HealthReport:
-    """Each check's verdict: "ok", or what is wrong in a few words."""
+    """Each check's verdict: "ok", or what is wrong in a few words; and how updates come."""
 
     updates: str
     announcement: str
+    mode: str = "polling"  # or "webhook"
 
     @property
     def healthy(self) -> bool:
@@ -101,6 +102,7 @@ class HealthReport:
         """The /healthz body."""
         return {
             "status": "ok" if self.healthy else "failing",
+            "mode": self.mode,
             "updates": self.updates,
             "announcement": self.announcement,
         }
@@ -132,7 +134,11 @@ def check_announcement(seen: Observed) -> str:
 
 def health_report(seen: Observed) -> HealthReport:
     """Both checks."""
-    return HealthReport(updates=check_updates(seen), announcement=check_announcement(seen))
+    return HealthReport(
+        updates=check_updates(seen),
+        announcement=check_announcement(seen),
+        mode="webhook" if seen.webhook else "polling",
+    )
 
 
 def observe(store: Store, watch: UpdatesWatch, *, receiving: bool, now: datetime) -> Observed:

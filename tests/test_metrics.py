@@ -100,7 +100,7 @@ async def test_healthz_while_polling_and_after_polling_stopped(running_bot: Runn
     # Nobody follows a category yet: no announcement is expected.
     assert await healthz(running_bot) == (
         200,
-        {"status": "ok", "updates": "ok", "announcement": "ok"},
+        {"status": "ok", "mode": "polling", "updates": "ok", "announcement": "ok"},
     )
     updater = running_bot.application.updater
     await updater.stop()
