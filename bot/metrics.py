@@ -34,7 +34,7 @@ class Metrics:
     """The bot's counters and histogram, in a registry of their own."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
-        self.registry = registry or CollectorRegistry(auto_describe=True)
+        self.registry = registry or CollectorRegistry()
         r = self.registry
         self.messages_sent = Counter(
             f"{PREFIX}_messages_sent", "Messages and documents Telegram confirmed.", registry=r
