@@ -9,16 +9,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
+from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import Forbidden, InvalidToken, NetworkError
+from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import AIORateLimiter, Application, Defaults
 
+from bot import metrics
 from bot.alerts import Health, assess, update_alerts
 from bot.config import Settings
+from bot.health import UpdatesWatch
 from bot.ingest import fetch_and_store
+from bot.metrics_server import start_metrics, stop_metrics
 from bot.push import queue_due_digests
 from bot.ranking import Ranking
 from bot.schedule import should_fetch
@@ -60,11 +65,34 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+class CountingRateLimiter(AIORateLimiter):
+    """python-telegram-bot's limiter, counting each 429 Telegram answers (bot.metrics): the
+    limiter retries them itself, so most never reach the sender."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        async def counted(*call_args: Any, **call_kwargs: Any) -> Any:
+            try:
+                return await callback(*call_args, **call_kwargs)
+            except RetryAfter:
+                metrics.rate_limited()
+                raise
+
+        return await super().process_request(counted, args, kwargs, endpoint, data, rate_limit_args)
+
+
 def rate_limiter(scale: float = 1.0) -> AIORateLimiter:
     """python-telegram-bot's limiter under everything the bot sends: 30/s overall, 20/min per
     group, and a 429 retried (up to 3 times) after retry_after. Its default of no retries would
     turn every 429 into an error. `scale` < 1 runs its clock faster (tests, benchmarks)."""
-    return AIORateLimiter(
+    return CountingRateLimiter(
         overall_time_period=1.0 * scale, group_time_period=60.0 * scale, max_retries=3
     )
 
@@ -75,6 +103,7 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
 
     install_timeouts()
     store = store or open_store(settings.database_path)
+    watch = UpdatesWatch()
     application = (
         Application.builder()
         .token(settings.telegram_bot_token)
@@ -87,6 +116,7 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
             )
         )
         .rate_limiter(rate_limiter())
+        .get_updates_request(watch.request())
         .context_types(CONTEXT_TYPES)
         .concurrent_updates(ChatOrderedProcessor())
         .post_init(_post_init)
@@ -104,6 +134,7 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
         ranking=Ranking(store),
     )
     application.bot_data["services"] = services
+    application.bot_data["updates_watch"] = watch
     register(application)
     application.add_error_handler(_on_error)
     return application
@@ -125,6 +156,7 @@ async def _on_error(update: object, context: BotContext) -> None:
         (text or "")[:100],
         context.error,
         exc_info=context.error,
+        extra={"chat_id": chat.id} if chat else None,
     )
     if chat is None or isinstance(context.error, Forbidden):
         return
@@ -217,6 +249,7 @@ async def _post_init(application: Application) -> None:
         [BotCommand(c, zh) for c, _, zh in COMMANDS], language_code="zh"
     )
     schedule_jobs(application)
+    await start_metrics(application)
     # Sending starts once the application runs (the job queue starts with it): PTB calls
     # post_stop, which finishes what is in flight, only for an application that ran.
     assert application.job_queue is not None
@@ -240,11 +273,13 @@ async def _fit_ranker(context: BotContext) -> None:
 
 
 async def _post_stop(application: Application) -> None:  # type: ignore[type-arg,unused-ignore]
-    """On SIGTERM or Ctrl+C: the messages in flight finish and are recorded before exit, and
-    trainings asked for in the last seconds finish (a press is not lost to a restart)."""
+    """On SIGTERM or Ctrl+C: the messages in flight finish and are recorded before exit,
+    trainings asked for in the last seconds finish (a press is not lost to a restart), and the
+    metrics server closes."""
     services = services_of(application)
     await services.ranking.settle()
     await services.sender.stop()
+    await stop_metrics(application)
 
 
 def _stop_on_signals(application: Application) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -277,6 +312,7 @@ def run_bot(settings: Settings, webhook: Webhook | None = None, store: Store | N
     _stop_on_signals(application)
     try:
         if webhook:
+            application.bot_data["updates_watch"].webhook = True
             # The path and address only: the secret and the token stay out of the log.
             log.info(
                 "webhook mode: serving %s on %s:%d",

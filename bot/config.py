@@ -36,6 +36,7 @@ class Backend(StrEnum):
 
 TRANSLATORS = tuple(backend.value for backend in Backend)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
 # Names TRANSLATOR will take once their backend exists: refused with "not available yet".
 PLANNED_TRANSLATORS: tuple[str, ...] = ()
 
@@ -102,6 +103,11 @@ class Settings:
     webhook_secret: str = field(default="", repr=False)
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
+    # Prometheus /metrics and /healthz: off (None) unless METRICS_PORT is set; loopback by
+    # default, since the numbers describe the bot's users to whoever can reach the port.
+    metrics_port: int | None = None
+    metrics_listen: str = "127.0.0.1"
+    log_format: str = "text"  # "json": one JSON object a line, for log collectors
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some fields changed (the CLI's `--translator`, tests)."""
@@ -170,6 +176,19 @@ def _log_level(raw: str) -> str:
     if level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL: {raw!r} is not one of {', '.join(LOG_LEVELS)}")
     return level
+
+
+def _metrics_port(raw: str) -> int | None:
+    # Empty (the default) or "off" leaves the metrics server off.
+    return None if raw.lower() in ("", "off") else _port("METRICS_PORT", raw)
+
+
+def _log_format(raw: str) -> str:
+    # A typo must not silently fall back to text, which a log collector would fail to parse.
+    value = raw.strip().lower()
+    if value not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT: {raw!r} is not one of {', '.join(LOG_FORMATS)}")
+    return value
 
 
 def _daily_tokens(raw: str) -> int | None:
@@ -242,4 +261,7 @@ def load_settings(
         webhook_secret=_webhook_secret(get("WEBHOOK_SECRET", "")),
         webhook_listen=get("WEBHOOK_LISTEN", defaults.webhook_listen),
         webhook_port=_port("WEBHOOK_PORT", get("WEBHOOK_PORT", str(defaults.webhook_port))),
+        metrics_port=_metrics_port(get("METRICS_PORT", "")),
+        metrics_listen=get("METRICS_LISTEN", defaults.metrics_listen),
+        log_format=_log_format(get("LOG_FORMAT", defaults.log_format)),
     )

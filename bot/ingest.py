@@ -16,6 +16,7 @@ from datetime import date
 
 import httpx
 
+from bot import metrics
 from bot.config import Settings
 from bot.models import AnnounceType, Feed, Paper
 from bot.sources.fetch import FetchError, FetchResult, FetchState, feed_url, fetch_feed
@@ -203,8 +204,8 @@ async def fetch_and_store(
             )
         except (FetchError, FeedError) as exc:
             status_code = exc.status if isinstance(exc, FetchError) else None
-            log.warning("fetching %s failed: %s", url, exc)
-            fetchlog.record_fetch(
+            metrics.feed_request(FetchStatus.ERROR.value)
+            fetch_id = fetchlog.record_fetch(
                 store,
                 url=url,
                 categories=list(codes),
@@ -213,6 +214,7 @@ async def fetch_and_store(
                 http_status=status_code,
                 error=str(exc),
             )
+            log.warning("fetching %s failed: %s", url, exc, extra={"fetch_id": fetch_id})
             return FetchReport(
                 url=url, status=FetchStatus.ERROR, previous=previous, error=str(exc), feeds=requests
             )
@@ -220,16 +222,17 @@ async def fetch_and_store(
         if feed is not None and feed.entries >= FEED_ITEM_CAP:
             smaller = split_feed(codes)
             if smaller:
+                fetch_id = _record(
+                    store,
+                    _Fetched(codes, url, started, result, feed.announced),
+                    FetchStatus.CAPPED,
+                )
                 log.info(
                     "%s came back with arXiv's %d-item cap; asking for it as %d feeds",
                     url,
                     FEED_ITEM_CAP,
                     len(smaller),
-                )
-                _record(
-                    store,
-                    _Fetched(codes, url, started, result, feed.announced),
-                    FetchStatus.CAPPED,
+                    extra={"fetch_id": fetch_id},
                 )
                 queue.extendleft(reversed(smaller))
                 continue
@@ -278,14 +281,14 @@ def _store(
     # An empty feed without a date says nothing about the day; any other feed must carry it.
     behind = [f for f in fetched if f.announced != newest and not _undated_empty(f)]
     if behind:
+        fetch_ids = [_record(store, item, FetchStatus.LAGGING) for item in fetched]
         log.info(
             "arXiv's feeds disagree (%s is dated %s, another %s): storing nothing until they agree",
             behind[0].url,
             behind[0].announced,
             newest,
+            extra={"fetch_id": fetch_ids[-1]},
         )
-        for item in fetched:
-            _record(store, item, FetchStatus.LAGGING)
         return FetchReport(
             url=url, status=FetchStatus.LAGGING, announced=newest, previous=previous, feeds=requests
         )
@@ -305,12 +308,14 @@ def _store(
         for f in fetched
     ]
     # The run's outcome last: the fetch schedule reads the newest row.
-    for status, item in sorted(
-        zip(statuses, fetched, strict=True), key=lambda p: p[0] is FetchStatus.OK
-    ):
+    fetch_ids = [
         _record(store, item, status)
+        for status, item in sorted(
+            zip(statuses, fetched, strict=True), key=lambda p: p[0] is FetchStatus.OK
+        )
+    ]
     fetchlog.mark_categories_fetched(store, requested, newest)
-    return FetchReport(
+    report = FetchReport(
         url=url,
         status=FetchStatus.OK,
         announced=newest,
@@ -321,6 +326,14 @@ def _store(
         feeds=requests,
         saved_notes=notes,
     )
+    log.info(
+        "announcement of %s stored: %d papers from %d feeds",
+        newest,
+        report.items,
+        requests,
+        extra={"fetch_id": fetch_ids[-1]},
+    )
+    return report
 
 
 def tell_savers(store: Store, arxiv_ids: Sequence[str]) -> int:
@@ -356,11 +369,13 @@ def _undated_empty(item: _Fetched) -> bool:
     return feed is not None and not feed.is_announcement and feed.announced is None
 
 
-def _record(store: Store, item: _Fetched, status: FetchStatus) -> None:
-    """One request in the fetch log; validators only where the response was stored."""
+def _record(store: Store, item: _Fetched, status: FetchStatus) -> int:
+    """One request in the fetch log (and the metrics), validators only where the response was
+    stored; returns its fetch id."""
     feed = item.result.feed
     stored = status in (FetchStatus.OK, FetchStatus.EMPTY)
-    fetchlog.record_fetch(
+    metrics.feed_request(status.value)
+    return fetchlog.record_fetch(
         store,
         url=item.url,
         categories=list(item.codes),

@@ -9,12 +9,14 @@ exceptions and warnings go through logging too, instead of straight to stderr.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
 import threading
 import traceback
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from types import TracebackType
 from urllib.parse import quote
 
@@ -25,6 +27,8 @@ from bot.config import Settings
 _WHOLE_WORD_BELOW = 8
 _WORD = r"[A-Za-z0-9_\-]"
 _QUIET_LOGGERS = ("httpx", "httpcore", "telegram", "apscheduler", "urllib3", "tornado")
+# What a record may carry through `extra=` for log collectors to filter on (LOG_FORMAT=json).
+CONTEXT_FIELDS = ("chat_id", "outbox_id", "fetch_id")
 
 
 class Redactor:
@@ -123,12 +127,53 @@ REDACT = Redactor()
 _FILTER = RedactingFilter(REDACT)
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg,unused-ignore]
-    """The bot's own handler: stderr, one line a record (tracebacks below it)."""
+class JsonFormatter(logging.Formatter):
+    """LOG_FORMAT=json: one JSON object a line, traceback included, for log collectors.
 
-    def __init__(self) -> None:
+    Keys: `time` (UTC, ISO 8601), `level`, `logger`, `event` (the message), the context
+    fields the record carries (`chat_id`, `outbox_id`, `fetch_id`), and `exc` for a traceback.
+    The redacting filter has scrubbed message and traceback before this runs; the line is
+    scrubbed once more, as a whole, because a context field could hold anything.
+    """
+
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__()
+        self.redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        for key in CONTEXT_FIELDS:
+            value = getattr(record, key, None)
+            if value is not None:
+                entry[key] = value
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exc"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = record.stack_info
+        return self.redact(json.dumps(entry, ensure_ascii=False, default=str))
+
+
+def formatter(log_format: str) -> logging.Formatter:
+    """The formatter LOG_FORMAT names: `text` (one line a record, tracebacks below it) or
+    `json`."""
+    if log_format == "json":
+        return JsonFormatter(REDACT)
+    return logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg,unused-ignore]
+    """The bot's own handler: stderr, in the LOG_FORMAT's format."""
+
+    def __init__(self, log_format: str) -> None:
         super().__init__(sys.stderr)
-        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        self.setFormatter(formatter(log_format))
 
 
 def _every_handler() -> Iterable[logging.Handler]:
@@ -165,15 +210,15 @@ def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
 
 
 def configure_logging(level: str, settings: Settings | None = None) -> None:
-    """The process's one logging set-up: stderr, every handler redacting `settings`' secrets,
-    HTTP client loggers at WARNING (their request URLs carry the token), uncaught exceptions and
-    warnings logged rather than printed raw."""
+    """The process's one logging set-up: stderr in `settings.log_format`, every handler
+    redacting `settings`' secrets, HTTP client loggers at WARNING (their request URLs carry the
+    token), uncaught exceptions and warnings logged rather than printed raw."""
     if settings is not None:
         REDACT.add_settings(settings)
     root = logging.getLogger()
     root.setLevel(getattr(logging, level, logging.INFO))
     if not root.handlers:  # as logging.basicConfig: a host's (or pytest's) handlers are kept
-        root.addHandler(_StderrHandler())
+        root.addHandler(_StderrHandler(settings.log_format if settings else "text"))
     for noisy in _QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.captureWarnings(True)

@@ -44,6 +44,7 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot import metrics
 from bot.render.fit import split_message
 from storage import chats, outbox
 from storage.database import Store
@@ -139,11 +140,16 @@ def chat_went_away(store: Store, chat_id: int, exc: TelegramError) -> None:
     move it to its new id."""
     if isinstance(exc, ChatMigrated):
         chats.migrate_chat(store, chat_id, exc.new_chat_id)
-        log.info("chat %s migrated to %s", chat_id, exc.new_chat_id)
+        log.info("chat %s migrated to %s", chat_id, exc.new_chat_id, extra={"chat_id": chat_id})
         return
     chats.update_chat(store, chat_id, active=False)
     dropped = outbox.drop_chat(store, chat_id, exc.message)
-    log.info("chat %s blocked the bot; %d queued messages dropped", chat_id, dropped)
+    log.info(
+        "chat %s blocked the bot; %d queued messages dropped",
+        chat_id,
+        dropped,
+        extra={"chat_id": chat_id},
+    )
 
 
 class Pace:
@@ -266,7 +272,9 @@ class _Drain:
                 message.id,
                 chat_id,
                 type(exc).__name__,
+                extra=_about(message),
             )
+            metrics.send_failed(Failure.UNKNOWN)
             outbox.retry_later(self.store, message, time.time() + 60, "internal error")
             self.report.retried += 1
         finally:
@@ -354,6 +362,7 @@ async def _send_one(drain: _Drain, message: OutboxMessage) -> None:
         )
     except TelegramError as exc:
         failure = classify(exc)
+        metrics.send_failed(failure)
         if failure is Failure.RATE_LIMITED:
             assert isinstance(exc, RetryAfter)
             # Telegram says exactly how long: hold all sends that long, then this one goes
@@ -374,12 +383,19 @@ async def _send_one(drain: _Drain, message: OutboxMessage) -> None:
                 message.kind,
                 message.chat_id,
                 exc.message,
+                extra=_about(message),
             )
         else:
             _retry_or_give_up(store, report, message, exc)
         return
     outbox.mark_sent(store, message, sent.message_id)
     report.sent += 1
+    metrics.sent()
+
+
+def _about(message: OutboxMessage) -> dict[str, object]:
+    """The log record's context for an outbox message (LOG_FORMAT=json shows it)."""
+    return {"chat_id": message.chat_id, "outbox_id": message.id}
 
 
 def _retry_or_give_up(
@@ -391,7 +407,11 @@ def _retry_or_give_up(
     name = type(exc).__name__
     if classify(exc) is Failure.UNKNOWN:
         log.warning(
-            "outbox message %d for chat %s: unexpected %s", message.id, message.chat_id, name
+            "outbox message %d for chat %s: unexpected %s",
+            message.id,
+            message.chat_id,
+            name,
+            extra=_about(message),
         )
     if message.attempts + 1 >= MAX_ATTEMPTS:
         outbox.mark_failed(store, message, name)
@@ -403,6 +423,7 @@ def _retry_or_give_up(
             message.chat_id,
             MAX_ATTEMPTS,
             exc,
+            extra=_about(message),
         )
         return
     outbox.retry_later(store, message, time.time() + 2**message.attempts, name)
@@ -474,7 +495,7 @@ class Sender:
         if not parts:
             # A reply with nothing to show is a handler's mistake, and the reader gets silence:
             # say so where it can be fixed rather than sending Telegram an empty message.
-            log.warning("empty reply to chat %s not sent", chat_id)
+            log.warning("empty reply to chat %s not sent", chat_id, extra={"chat_id": chat_id})
             return None
         sent: Message | None = None
         for number, part in enumerate(parts):
@@ -514,16 +535,30 @@ class Sender:
             await self._turn(chat_id)
             self.pace.busy.add(chat_id)
             try:
-                return await request()
+                answer = await request()
             except TelegramError as exc:
                 if not self._after_failure(chat_id, exc, attempt):
                     return None
             except Exception as exc:
-                log.warning("reply to chat %s failed: unexpected %s", chat_id, type(exc).__name__)
+                metrics.send_failed(Failure.UNKNOWN)
+                log.warning(
+                    "reply to chat %s failed: unexpected %s",
+                    chat_id,
+                    type(exc).__name__,
+                    extra={"chat_id": chat_id},
+                )
                 return None
+            else:
+                metrics.sent()
+                return answer
             finally:
                 self.pace.confirmed(chat_id)
-        log.warning("reply to chat %s given up after %d attempts", chat_id, REPLY_ATTEMPTS)
+        log.warning(
+            "reply to chat %s given up after %d attempts",
+            chat_id,
+            REPLY_ATTEMPTS,
+            extra={"chat_id": chat_id},
+        )
         return None
 
     async def _turn(self, chat_id: int) -> None:
@@ -538,6 +573,7 @@ class Sender:
     def _after_failure(self, chat_id: int, exc: TelegramError, attempt: int) -> bool:
         """Act on a failed reply; True when it should be tried again."""
         failure = classify(exc)
+        metrics.send_failed(failure)
         if failure is Failure.RATE_LIMITED:
             assert isinstance(exc, RetryAfter)
             self.pace.pause(_seconds(exc.retry_after), chat_id)
@@ -546,10 +582,17 @@ class Sender:
             chat_went_away(self.store, chat_id, exc)
             return False
         if failure is Failure.REJECTED:
-            log.warning("reply to chat %s rejected: %s", chat_id, exc.message)
+            log.warning(
+                "reply to chat %s rejected: %s", chat_id, exc.message, extra={"chat_id": chat_id}
+            )
             return False
         if failure is Failure.UNKNOWN:
-            log.warning("reply to chat %s failed: unexpected %s", chat_id, type(exc).__name__)
+            log.warning(
+                "reply to chat %s failed: unexpected %s",
+                chat_id,
+                type(exc).__name__,
+                extra={"chat_id": chat_id},
+            )
             return False
         self.pace.pause(min(2.0**attempt, 8.0), chat_id)
         return True

@@ -56,10 +56,10 @@ def record_fetch(
     announced: date | None = None,
     items: int = 0,
     error: str | None = None,
-) -> None:
-    """Append one fetch attempt."""
+) -> int:
+    """Append one fetch attempt; returns its id (logs name it as `fetch_id`)."""
     with store.lock:
-        store.db.execute(
+        cursor = store.db.execute(
             """
             INSERT INTO fetch_log (url, categories, started_at, finished_at, status, http_status,
                 etag, last_modified, announced, items, error)
@@ -79,6 +79,7 @@ def record_fetch(
                 error,
             ],
         )
+        return int(cursor.lastrowid or 0)
 
 
 def _record(row: dict[str, Any]) -> FetchRecord:

@@ -63,7 +63,7 @@ async def running_bot(
 
     Tests marked `drain_by_hand` drain the outbox themselves (to read each drain's report), so
     the background sender is not started for them: two drains at once could send a message
-    twice."""
+    twice. A `bot_settings(name=value, ...)` marker changes settings (`metrics_port=0`)."""
     from bot.app import build_application
 
     settings = Settings(
@@ -75,6 +75,9 @@ async def running_bot(
         translator="none",
         admin_ids=frozenset({999}),
     )
+    changes = request.node.get_closest_marker("bot_settings")
+    if changes is not None:
+        settings = settings.with_overrides(**changes.kwargs)
     store = open_store(settings.database_path)
     application = build_application(settings, store)
     # Telegram's pace, twenty times faster: conversations stay quick, and replies are still
@@ -103,7 +106,10 @@ async def running_bot(
     try:
         yield RunningBot(api, settings, store, feeds, application)
     finally:
-        await application.updater.stop()
+        if application.updater.running:  # a test may have stopped polling itself
+            await application.updater.stop()
         await sender.stop()
         await application.stop()
+        if application.post_stop:  # as run_polling does: the metrics server stops there
+            await application.post_stop(application)
         await application.shutdown()

@@ -56,6 +56,9 @@ def test_token_and_keys_never_appear_in_repr() -> None:
         ({"WEBHOOK_PORT": "https"}, "WEBHOOK_PORT"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"TRANSLATE_TO": "klingon-x"}, "TRANSLATE_TO"),
+        ({"METRICS_PORT": "9100x"}, "METRICS_PORT"),
+        ({"METRICS_PORT": "0"}, "METRICS_PORT"),
+        ({"LOG_FORMAT": "yaml"}, "LOG_FORMAT"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], message: str, tmp_path: Path) -> None:
@@ -117,3 +120,22 @@ def test_log_level_and_language_spellings_are_normalised(tmp_path: Path) -> None
     )
     assert settings.log_level == "WARNING"
     assert settings.translate_to == "zh-CN"
+
+
+def test_metrics_are_off_unless_a_port_is_given(tmp_path: Path) -> None:
+    defaults = load_settings({}, dotenv=tmp_path / "none")
+    assert (defaults.metrics_port, defaults.metrics_listen, defaults.log_format) == (
+        None,
+        "127.0.0.1",
+        "text",
+    )
+    assert load_settings({"METRICS_PORT": "off"}, dotenv=tmp_path / "none").metrics_port is None
+    chosen = load_settings(
+        {"METRICS_PORT": "9100", "METRICS_LISTEN": "0.0.0.0", "LOG_FORMAT": "JSON"},
+        dotenv=tmp_path / "none",
+    )
+    assert (chosen.metrics_port, chosen.metrics_listen, chosen.log_format) == (
+        9100,
+        "0.0.0.0",
+        "json",
+    )

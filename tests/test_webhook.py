@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from bot.config import Settings
@@ -122,10 +123,17 @@ def test_only_updates_carrying_the_secret_are_processed_and_it_survives_a_restar
         assert secret not in output and TOKEN not in output and TOKEN.split(":")[1] not in output
 
         # Restarted, the bot gives Telegram the same secret: it was kept in the database.
-        again = start_bot(api, tmp_path / "bot.sqlite3", args=args, **env)
+        metrics_port = _free_port()
+        again = start_bot(
+            api, tmp_path / "bot.sqlite3", args=args, METRICS_PORT=str(metrics_port), **env
+        )
         try:
             assert _wait_for_webhook(api, again, port, count=2)["secret_token"] == secret
             assert _post(port, "/some/path", _update(api, 6, "/help"), secret) == 200
+            # The health probe knows updates come by webhook (no getUpdates to watch).
+            health = httpx.get(f"http://127.0.0.1:{metrics_port}/healthz", timeout=10)
+            assert health.status_code == 200
+            assert (health.json()["mode"], health.json()["updates"]) == ("webhook", "ok")
         finally:
             output = _stop(again)
         assert secret not in output

@@ -31,6 +31,7 @@ from typing import Protocol
 
 import httpx
 
+from bot import metrics
 from bot.config import Settings, parse_translators
 from bot.models import Paper, PaperText
 from bot.summarize import one_line_summary
@@ -390,6 +391,7 @@ class TranslationService:
             return result
         cached = self._cache_get(wanted, language)
         self.cache_hits += len(cached)
+        metrics.cache_hits(len(cached))
         result.update(cached)
         mine: list[str] = []
         theirs: dict[str, asyncio.Future[str | None]] = {}
@@ -621,6 +623,7 @@ class TranslationService:
                 run.skipped += not probe
                 return None
             except Exception as exc:
+                metrics.translation_failed(run.backend.value)
                 kind = classify(exc)
                 if probe and not rate_limited(exc):
                     # A rate limit says nothing about the size: that one waits and retries.
@@ -677,6 +680,7 @@ class TranslationService:
             raise
         self.requests_sent += 1
         self.requests_by_backend[run.backend.value] += 1
+        metrics.translation_request(run.backend.value)
         try:
             return await asyncio.wait_for(asyncio.wrap_future(work), self.timeout)
         finally:
@@ -788,6 +792,7 @@ class TranslationService:
                 self.llm_requests += 1
                 self.requests_sent += 1
                 self.requests_by_backend[Backend.LLM.value] += 1
+                metrics.translation_request(Backend.LLM.value)
                 try:
                     content, tokens = await llm_backend.request(
                         client,
@@ -799,6 +804,7 @@ class TranslationService:
                         timeout=self.llm_timeout,
                     )
                 except LLMRequestError as exc:
+                    metrics.translation_failed(Backend.LLM.value)
                     breaker.failure(str(exc))
                     run.reason = str(exc)
                     wait = min(exc.retry_after or 0.0, LLM_MAX_RETRY_WAIT)
@@ -808,6 +814,7 @@ class TranslationService:
             try:
                 found, bad = llm_backend.parse_answer(content, pending, language)
             except LLMRequestError as exc:
+                metrics.translation_failed(Backend.LLM.value)
                 breaker.failure(str(exc))
                 run.reason = str(exc)
                 wait = 0.0
@@ -902,6 +909,7 @@ class TranslationService:
         cached = self._cache_get(list(set(keys.values())), language)
         found = {arxiv_id: cached[key] for arxiv_id, key in keys.items() if key in cached}
         self.cache_hits += len(found)
+        metrics.cache_hits(len(found))
         return found
 
     async def _llm_summaries(
