@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import languages
@@ -102,6 +103,9 @@ class Settings:
     webhook_secret: str = field(default="", repr=False)
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
+    # Webhook mode's public URL, served by `run` when set (`--webhook` wins); `doctor` compares
+    # it with the URL Telegram has registered. Empty: long polling.
+    webhook_url: str = ""
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some fields changed (the CLI's `--translator`, tests)."""
@@ -162,6 +166,16 @@ def _port(name: str, raw: str) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 65535:
         raise ConfigError(f"{name}: {raw!r} is not a TCP port (1-65535)")
     return int(raw)
+
+
+def _webhook_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if raw and (parts.scheme not in ("https", "http") or not parts.hostname):
+        raise ConfigError(
+            f"WEBHOOK_URL: {raw!r} is not the public URL Telegram posts to, such as "
+            "https://bot.example.org/telegram"
+        )
+    return raw
 
 
 def _log_level(raw: str) -> str:
@@ -242,4 +256,5 @@ def load_settings(
         webhook_secret=_webhook_secret(get("WEBHOOK_SECRET", "")),
         webhook_listen=get("WEBHOOK_LISTEN", defaults.webhook_listen),
         webhook_port=_port("WEBHOOK_PORT", get("WEBHOOK_PORT", str(defaults.webhook_port))),
+        webhook_url=_webhook_url(get("WEBHOOK_URL", "")),
     )
