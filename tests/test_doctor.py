@@ -6,6 +6,7 @@ print the token.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -32,10 +33,12 @@ from bot.single_instance import AlreadyRunning, InstanceLock
 from storage.database import _connect, open_store
 from storage.migrations import MIGRATIONS
 from tests.fakes.bot_api import FakeBotApi
+from tests.fakes.bot_process import start_bot
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.translate_server import FakeTranslateServer
 from tests.test_cli import _read_only_location
 from tests.test_search import respond
+from tests.test_webhook import _free_port, _stop, _wait_for_webhook
 
 ROOT = Path(__file__).parent.parent
 CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens there
@@ -212,20 +215,37 @@ async def test_a_refused_token_skips_the_webhook_row(deployment: Deployment) -> 
     assert rows["webhook"].mark is Mark.SKIP
 
 
-async def test_a_database_held_by_a_running_bot_is_reported_and_its_lock_kept(
-    deployment: Deployment,
+def test_a_running_webhook_bot_holds_the_database_and_keeps_it(
+    deployment: Deployment, tmp_path: Path
 ) -> None:
-    with InstanceLock(deployment.settings.database_path):
-        results = await diagnose(deployment.settings, timeout=5)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/hook"
+    settings = deployment.settings.with_overrides(webhook_url=url)
+    # WEBHOOK_URL alone (no --webhook) puts `run` in webhook mode.
+    bot = start_bot(
+        deployment.api,
+        settings.database_path,
+        args=["run"],
+        WEBHOOK_URL=url,
+        WEBHOOK_LISTEN="127.0.0.1",
+        WEBHOOK_PORT=str(port),
+    )
+    try:
+        _wait_for_webhook(deployment.api, bot, port)
+        results = asyncio.run(diagnose(settings, timeout=5))
         rows = by_name(results)
+        assert rows["webhook"].mark is Mark.OK and url in rows["webhook"].detail
         assert rows["bot process"].mark is Mark.FAIL
-        assert f"pid {os.getpid()}" in rows["bot process"].detail
+        assert f"pid {bot.pid}" in rows["bot process"].detail
         assert "before `python -m bot migrate`" in rows["bot process"].hint
         assert exit_status(results) == 1
-        # The doctor only looked: the bot still holds its lock.
+        # The doctor only looked: the bot still runs and holds its lock.
+        assert bot.poll() is None
         with pytest.raises(AlreadyRunning):
-            InstanceLock(deployment.settings.database_path).acquire()
-    rows = by_name(await diagnose(deployment.settings, timeout=5))
+            InstanceLock(settings.database_path).acquire()
+    finally:
+        _stop(bot)
+    rows = by_name(asyncio.run(diagnose(settings.with_overrides(webhook_url=""), timeout=5)))
     assert rows["bot process"].mark is Mark.OK
 
 
