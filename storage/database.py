@@ -107,8 +107,16 @@ def open_store(path: Path | str) -> Store:
     pending = [migration.name for migration in MIGRATIONS.pending(db)]
     applied = len(MIGRATIONS.applied(db))
     if pending and applied and target != ":memory:":
-        # An upgrade of a database that holds data: a copy first, in case it goes wrong.
-        backup_before_upgrade(db.conn, Path(target), applied, pending)
+        # An upgrade of a database that holds data: a copy first, in case it goes wrong. No
+        # copy, no upgrade: the operator frees space (or fixes the folder) and starts again.
+        try:
+            backup_before_upgrade(db.conn, Path(target), applied, pending)
+        except (OSError, sqlite3.Error) as exc:
+            db.close()
+            raise DatabaseOpenError(
+                f"DATABASE_PATH {target!r}: the backup before migrating it could not be written "
+                f"beside it ({getattr(exc, 'strerror', None) or exc}); nothing was migrated"
+            ) from exc
     MIGRATIONS.apply(db)
     return Store(db)
 
@@ -138,8 +146,10 @@ def migration_names() -> list[str]:
 def pending_migrations(path: Path | str) -> list[str]:
     """The migrations the database at `path` has not applied yet, by name, without applying
     them (or creating anything): every one when there is no database there yet."""
-    if not Path(path).is_file():
+    if not Path(path).exists():
         return migration_names()
+    if not Path(path).is_file():
+        raise DatabaseOpenError(f"DATABASE_PATH {str(path)!r}: {_reason(Path(path), OSError())}")
     conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
     try:
         return [migration.name for migration in MIGRATIONS.pending(Database(conn))]

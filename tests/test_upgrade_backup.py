@@ -3,6 +3,7 @@ last three copies are kept, and `python -m bot migrate --check` tells scripts wh
 
 from __future__ import annotations
 
+import errno
 import logging
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -13,8 +14,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlite_utils import Database
 
+import storage.backup
 from storage.backup import KEEP, to_delete, upgrade_backup_name, upgrade_backups
-from storage.database import _connect, open_store, pending_migrations, schema_version
+from storage.database import (
+    DatabaseOpenError,
+    _connect,
+    open_store,
+    pending_migrations,
+    schema_version,
+)
 from storage.migrations import MIGRATIONS
 from tests.test_cli import run
 
@@ -105,3 +113,16 @@ def test_migrate_check_says_what_is_pending_and_migrate_applies_it(tmp_path: Pat
     current = run(["migrate", "--check"], tmp_path, DATABASE_PATH=str(path))
     assert current.returncode == 0, current.stderr
     assert f"no migration pending: schema {len(NAMES)}" in current.stdout
+
+
+def test_no_backup_no_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "bot.sqlite3"
+    old_database(path)
+
+    def disk_full(source: sqlite3.Connection, target: Path | str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(storage.backup, "copy_database", disk_full)
+    with pytest.raises(DatabaseOpenError, match=r"\(No space left on device\); nothing was migrated"):
+        open_store(path)
+    assert pending_migrations(path) == [NAMES[-1]]
