@@ -123,6 +123,8 @@ def test_no_backup_no_upgrade(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(storage.backup, "copy_database", disk_full)
-    with pytest.raises(DatabaseOpenError, match=r"\(No space left on device\); nothing was migrated"):
+    with pytest.raises(
+        DatabaseOpenError, match=r"\(No space left on device\); nothing was migrated"
+    ):
         open_store(path)
     assert pending_migrations(path) == [NAMES[-1]]
