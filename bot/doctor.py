@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -373,12 +374,15 @@ async def check_translator(settings: Settings, backend: Backend, timeout: float)
         shown = title if len(title) <= 40 else title[:39] + "…"
         return ok(name, f"{language}: {shown}")
     status = service.chain_status()
+    # The service words it for a chain ("google: RequestError, 1 failures in a row"); here the
+    # row already names the backend, and it was asked once.
+    outage = (service.outage or "").removeprefix(f"{backend}: ")
     reason = (
-        service.outage
+        re.sub(r", \d+ failures in a row$", "", outage)
         or (status[0].last_error if status else "")
-        or ("it answered, but not with a translation (empty, unchanged or another language)")
+        or "it answered, but not with a translation (empty, unchanged or another language)"
     )
-    return fail(name, reason, _TRANSLATOR_HINTS[backend])
+    return fail(name, f"failed: {reason}", _TRANSLATOR_HINTS[backend])
 
 
 async def check_llm(settings: Settings, timeout: float) -> CheckResult:
