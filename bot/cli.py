@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import TRANSLATORS, ConfigError, Settings, load_settings
+from bot.doctor import DEFAULT_TIMEOUT
 from bot.logs import REDACT, configure_logging
 from bot.match import DEFAULT_CAP, build_digest
 from bot.models import Feed, Interests, Keyword
@@ -328,8 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument(
         "--timeout",
         type=float,
-        default=15.0,
-        help="seconds each check may take (default 15); all run at once",
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds each check may take (default {DEFAULT_TIMEOUT:g}); all run at once",
     )
     migrate = commands.add_parser(
         "migrate", help="apply pending schema migrations (after a backup beside the database)"

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from sqlite_utils import Database
 
 import storage.backup
+from bot.single_instance import InstanceLock
 from storage.backup import KEEP, to_delete, upgrade_backup_name, upgrade_backups
 from storage.database import (
     DatabaseOpenError,
@@ -104,6 +105,11 @@ def test_migrate_check_says_what_is_pending_and_migrate_applies_it(tmp_path: Pat
     assert f"1 migration(s) pending: {NAMES[-1]}" in check.stdout
     assert pending_migrations(path) == [NAMES[-1]]  # only looked
     assert upgrade_backups(path) == []
+
+    with InstanceLock(path):  # a bot runs on it: no migration under it
+        refused = run(["migrate"], tmp_path, DATABASE_PATH=str(path))
+    assert refused.returncode == 1 and "another bot is already running" in refused.stderr
+    assert pending_migrations(path) == [NAMES[-1]]
 
     applied = run(["migrate"], tmp_path, DATABASE_PATH=str(path))
     assert applied.returncode == 0, applied.stderr
