@@ -128,6 +128,10 @@ def _refuse_token(d: Deployment) -> None:
     d.api.get_me_status = 401
 
 
+def _no_token(d: Deployment) -> None:
+    d.settings = d.settings.with_overrides(telegram_bot_token="")
+
+
 def _telegram_down(d: Deployment) -> None:
     d.settings = d.settings.with_overrides(telegram_base_url=f"{CLOSED}/bot")
 
@@ -173,6 +177,7 @@ def _webhook_elsewhere(d: Deployment) -> None:
     ("breaks", "row", "detail", "hint"),
     [
         (_refuse_token, "telegram", "refused the token", "copy it again from @BotFather"),
+        (_no_token, "telegram", "TELEGRAM_BOT_TOKEN is not set", "from @BotFather"),
         (_telegram_down, "telegram", "unreachable", "TELEGRAM_BASE_URL"),
         (_feed_down, "arxiv rss", "unreachable", "ARXIV_RSS_URL"),
         (_api_500, "arxiv api", "HTTP 500", "may be down"),
