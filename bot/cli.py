@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import TRANSLATORS, ConfigError, Settings, load_settings
+from bot.doctor import DEFAULT_TIMEOUT
 from bot.logs import REDACT, configure_logging
 from bot.match import DEFAULT_CAP, build_digest
 from bot.models import Feed, Interests, Keyword
@@ -211,6 +212,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.single_instance import AlreadyRunning, InstanceLock
     from bot.webhook import WebhookUrlError, configure_webhook, webhook_path
 
+    args.webhook = args.webhook or settings.webhook_url
     if args.webhook:
         try:
             webhook_path(args.webhook)
@@ -234,6 +236,48 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         return run_bot(settings, webhook=webhook, store=store)
     finally:
         lock.release()
+
+
+def _doctor(settings: Settings | ConfigError, args: argparse.Namespace) -> int:
+    from bot.doctor import diagnose, exit_status, format_report
+
+    if isinstance(settings, Settings) and settings.log_level != "DEBUG":
+        # The table says what is wrong; the backends' own warnings would only repeat it.
+        logging.getLogger().setLevel(logging.ERROR)
+    results = asyncio.run(diagnose(settings, args.timeout))
+    print(REDACT("\n".join(format_report(results))))
+    return exit_status(results)
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.single_instance import AlreadyRunning, InstanceLock
+    from storage.database import migration_names, pending_migrations
+
+    pending = pending_migrations(settings.database_path)
+    if args.check:
+        if not pending:
+            print(f"no migration pending: schema {len(migration_names())} (the latest)")
+            return 0
+        where = "" if settings.database_path.exists() else " (no database yet)"
+        print(f"{len(pending)} migration(s) pending{where}: {', '.join(pending)}")
+        return 1
+    if not pending:
+        print(f"nothing to migrate: schema {len(migration_names())} (the latest)")
+        return 0
+    prepare_location(settings.database_path)
+    lock = InstanceLock(settings.database_path)
+    try:
+        # As `run` does: migrations never run under a live bot.
+        lock.acquire()
+    except AlreadyRunning as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        open_store(settings.database_path).close()  # backs up, then migrates
+    finally:
+        lock.release()
+    print(f"applied {len(pending)} migration(s): {', '.join(pending)}")
+    return 0
 
 
 def _audit(args: argparse.Namespace) -> int:
@@ -284,6 +328,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fetch = commands.add_parser("fetch", help="fetch the feed now, store it, print counts")
     fetch.add_argument("--category", action="append", default=[], help="default: subscribed")
+    doctor = commands.add_parser("doctor", help="check every setting and dependency: ✓/✗ table")
+    doctor.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds each check may take (default {DEFAULT_TIMEOUT:g}); all run at once",
+    )
+    migrate = commands.add_parser(
+        "migrate", help="apply pending schema migrations (after a backup beside the database)"
+    )
+    migrate.add_argument(
+        "--check",
+        action="store_true",
+        help="only say whether migrations are pending (exit status 1 when some are)",
+    )
     audit = commands.add_parser("audit", help="fidelity figures of the text shown, on real days")
     audit.add_argument("--days", required=True, metavar="DIR", help="a folder of day files")
     audit.add_argument("--limit", type=int, help="read only the first N days")
@@ -297,6 +356,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
     except ConfigError as exc:
+        if args.command == "doctor":
+            return _doctor(exc, args)
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
     if getattr(args, "translator", None):
@@ -314,6 +375,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _backup(settings, args)
         if args.command == "audit":
             return _audit(args)
+        if args.command == "doctor":
+            return _doctor(settings, args)
+        if args.command == "migrate":
+            return _migrate(settings, args)
         if args.command == "search":
             return asyncio.run(_search(settings, args))
         if args.command in (None, "run"):

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot import languages
@@ -108,6 +109,9 @@ class Settings:
     metrics_port: int | None = None
     metrics_listen: str = "127.0.0.1"
     log_format: str = "text"  # "json": one JSON object a line, for log collectors
+    # Webhook mode's public URL, served by `run` when set (`--webhook` wins); `doctor` compares
+    # it with the URL Telegram has registered. Empty: long polling.
+    webhook_url: str = ""
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some fields changed (the CLI's `--translator`, tests)."""
@@ -168,6 +172,16 @@ def _port(name: str, raw: str) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= 65535:
         raise ConfigError(f"{name}: {raw!r} is not a TCP port (1-65535)")
     return int(raw)
+
+
+def _webhook_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if raw and (parts.scheme not in ("https", "http") or not parts.hostname):
+        raise ConfigError(
+            f"WEBHOOK_URL: {raw!r} is not the public URL Telegram posts to, such as "
+            "https://bot.example.org/telegram"
+        )
+    return raw
 
 
 def _log_level(raw: str) -> str:
@@ -264,4 +278,5 @@ def load_settings(
         metrics_port=_metrics_port(get("METRICS_PORT", "")),
         metrics_listen=get("METRICS_LISTEN", defaults.metrics_listen),
         log_format=_log_format(get("LOG_FORMAT", defaults.log_format)),
+        webhook_url=_webhook_url(get("WEBHOOK_URL", "")),
     )

@@ -80,6 +80,27 @@ class InstanceLock:
         self.release()
 
 
+def running_bot(database: Path) -> AlreadyRunning | None:
+    """The refusal a bot starting on `database` now would get, or None when none runs on it.
+
+    Only probes the lock (a shared, non-blocking try, released at once) and creates no lock
+    file: `doctor` looks without taking over from a running bot.
+    """
+    try:
+        fd = os.open(lock_path(database), os.O_RDONLY)
+    except FileNotFoundError:
+        return None  # no bot ever ran on it
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return AlreadyRunning(database, _read_pid(fd))
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
 def _read_pid(fd: int) -> int | None:
     text = os.pread(fd, 32, 0).decode(errors="replace").strip()
     return int(text) if text.isdigit() else None

@@ -11,15 +11,14 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+import tempfile
 import threading
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from storage.backup import FILE_MODE, backup_before_upgrade, copy_database
 from storage.migrations import MIGRATIONS
-
-# Owner-only: the database holds chat ids and their interests.
-_FILE_MODE = 0o600
 
 
 class Store:
@@ -73,8 +72,8 @@ def prepare_location(path: Path | str) -> None:
             raise IsADirectoryError(errno.EISDIR, "is a folder", str(file))
         file.parent.mkdir(parents=True, exist_ok=True)
         if not file.exists():
-            file.touch(mode=_FILE_MODE)
-        os.chmod(file, _FILE_MODE)
+            file.touch(mode=FILE_MODE)
+        os.chmod(file, FILE_MODE)
     except OSError as exc:
         raise DatabaseOpenError(f"DATABASE_PATH {str(file)!r}: {_reason(file, exc)}") from exc
 
@@ -105,6 +104,19 @@ def open_store(path: Path | str) -> Store:
         # Only opening is wrapped (its first read and write): the operator can fix these, while a
         # failing migration is our bug and keeps its traceback.
         raise DatabaseOpenError(f"DATABASE_PATH {target!r}: {_reason(Path(target), exc)}") from exc
+    pending = [migration.name for migration in MIGRATIONS.pending(db)]
+    applied = len(MIGRATIONS.applied(db))
+    if pending and applied and target != ":memory:":
+        # An upgrade of a database that holds data: a copy first, in case it goes wrong. No
+        # copy, no upgrade: the operator frees space (or fixes the folder) and starts again.
+        try:
+            backup_before_upgrade(db.conn, Path(target), applied, pending)
+        except (OSError, sqlite3.Error) as exc:
+            db.close()
+            raise DatabaseOpenError(
+                f"DATABASE_PATH {target!r}: the backup before migrating it could not be written "
+                f"beside it ({getattr(exc, 'strerror', None) or exc}); nothing was migrated"
+            ) from exc
     MIGRATIONS.apply(db)
     return Store(db)
 
@@ -117,22 +129,72 @@ def schema_version(store: Store) -> int:
 def backup(store: Store, target: Path | str) -> int:
     """A consistent copy of the live database at `target` (SQLite's online backup API), made
     while the bot keeps running; the copy is owner-only. Returns its schema version."""
-    destination = Path(target)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    if destination.exists():
-        destination.unlink()
-    destination.touch(mode=_FILE_MODE)
-    copy = sqlite3.connect(destination)
-    try:
-        with store.lock:
-            # All pages in one step: one read transaction, so one consistent snapshot (WAL lets
-            # the bot keep writing meanwhile).
-            store.db.conn.backup(copy)
-    finally:
-        copy.close()
-    os.chmod(destination, _FILE_MODE)
-    copied = Store(Database(_connect(str(destination))))
+    with store.lock:
+        copy_database(store.db.conn, target)
+    copied = Store(Database(_connect(str(target))))
     try:
         return schema_version(copied)
     finally:
         copied.close()
+
+
+def migration_names() -> list[str]:
+    """Every numbered migration this code has, in order: the latest schema is their count."""
+    return [migration.name for migration in MIGRATIONS.pending(Database(memory=True))]
+
+
+def pending_migrations(path: Path | str) -> list[str]:
+    """The migrations the database at `path` has not applied yet, by name, without applying
+    them (or creating anything): every one when there is no database there yet."""
+    if not Path(path).exists():
+        return migration_names()
+    if not Path(path).is_file():
+        raise DatabaseOpenError(f"DATABASE_PATH {str(path)!r}: {_reason(Path(path), OSError())}")
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+    try:
+        return [migration.name for migration in MIGRATIONS.pending(Database(conn))]
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseOpenError(f"DATABASE_PATH {str(path)!r}: {_reason(Path(path), exc)}") from exc
+    finally:
+        conn.close()
+
+
+def writable_problem(path: Path | str) -> str | None:
+    """Why the database at `path` cannot be written (in the operator's words), or None when it
+    can. Nothing is changed: an existing database gets a write inside a transaction that is
+    rolled back; a missing one is only checked for a folder it can be created in."""
+    file = Path(path)
+    if not file.exists():
+        blocker = _file_in_the_way(file)
+        if blocker is not None:
+            return f"{blocker} is a file, not a folder"
+        folder = next(parent for parent in file.parents if parent.exists())
+        if not os.access(folder, os.W_OK | os.X_OK) or not _can_create_in(folder):
+            return f"no permission to create it in {folder} (a read-only location?)"
+        return None
+    if file.is_dir():
+        return _reason(file, IsADirectoryError(errno.EISDIR, "is a folder"))
+    try:
+        conn = sqlite3.connect(f"{file.resolve().as_uri()}?mode=rw", uri=True, timeout=5.0)
+    except sqlite3.Error as exc:
+        return _reason(file, exc)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("CREATE TABLE doctor_write_probe (x INTEGER)")
+        return None
+    except sqlite3.Error as exc:
+        return _reason(file, exc)
+    finally:
+        if conn.in_transaction:
+            conn.rollback()
+        conn.close()
+
+
+def _can_create_in(folder: Path) -> bool:
+    """Whether a file can be created in `folder` (root passes os.access everywhere, yet some
+    places, a read-only mount or sysfs, refuse it anyway)."""
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False

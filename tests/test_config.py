@@ -54,6 +54,7 @@ def test_token_and_keys_never_appear_in_repr() -> None:
         ({"ADMIN_IDS": "alice"}, "ADMIN_IDS"),
         ({"WEBHOOK_PORT": "84430"}, "WEBHOOK_PORT"),
         ({"WEBHOOK_PORT": "https"}, "WEBHOOK_PORT"),
+        ({"WEBHOOK_URL": "bot.example.org/hook"}, "WEBHOOK_URL"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"TRANSLATE_TO": "klingon-x"}, "TRANSLATE_TO"),
         ({"METRICS_PORT": "9100x"}, "METRICS_PORT"),

@@ -9,6 +9,7 @@
         api.limits = TelegramLimits(scale=0.1)        # Telegram's flood limits, 10x faster
         api.get_me_status = 502                       # getMe refused: 401, 404, or a gateway
                                                       # page echoing the path (and the token)
+        api.webhook_url = "https://bot.example.org/t"  # what getWebhookInfo reports
 
 Requests arrive as `/bot<token>/<method>`, form-encoded (JSON-encoded values) or multipart for
 files. Messages with parse_mode HTML are checked like Telegram does (tests/telegram_html.py):
@@ -124,6 +125,11 @@ class FakeBotApi:
         # getMe answered with this status instead (401/404 as Telegram words them, any other
         # as a proxy's HTML error page that echoes the request path, token included).
         self.get_me_status: int | None = None
+        # What getWebhookInfo reports: the URL (setWebhook sets it, deleteWebhook clears it),
+        # the updates waiting, and the last delivery error as (unix time, message).
+        self.webhook_url = ""
+        self.webhook_pending = 0
+        self.webhook_last_error: tuple[int, str] | None = None
         self._next_update = 1
         self._next_message: dict[int, int] = {}
         self._cond = threading.Condition()
@@ -145,7 +151,10 @@ class FakeBotApi:
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        # A short poll interval keeps shutdown (and so each test's teardown) fast.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     # -- setup -----------------------------------------------------------------------------------
 
@@ -483,9 +492,22 @@ class FakeBotApi:
                 "can_read_all_group_messages": False,
                 "supports_inline_queries": False,
             }
+        if method == "setWebhook":
+            self.webhook_url = str(params.get("url", ""))
+            return 200, True
+        if method == "deleteWebhook":
+            self.webhook_url = ""
+            return 200, True
+        if method == "getWebhookInfo":
+            info: dict[str, Any] = {
+                "url": self.webhook_url,
+                "has_custom_certificate": False,
+                "pending_update_count": self.webhook_pending,
+            }
+            if self.webhook_last_error is not None:
+                info["last_error_date"], info["last_error_message"] = self.webhook_last_error
+            return 200, info
         if method in (
-            "setWebhook",
-            "deleteWebhook",
             "setMyCommands",
             "deleteMyCommands",
             "sendChatAction",
