@@ -569,8 +569,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "forget_yes": {"en": "✅ Forget", "zh": "✅ 删除"},
     "forget_no": {"en": "✖️ Keep", "zh": "✖️ 保留"},
     "forget_done": {
-        "en": "🗑 Forgotten: {votes} 👍/👎 and your ranking model. Your saved papers stay "
-        "(/saved).",
+        "en": "🗑 Forgotten: {votes} 👍/👎 and your ranking model. Your saved papers stay (/saved).",
         "zh": "🗑 已删除：{votes} 个 👍/👎 和你的排序模型。收藏的论文保留（/saved）。",
     },
     "forget_cancelled": {

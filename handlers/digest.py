@@ -322,7 +322,7 @@ async def paper_button(update: Update, context: Context) -> None:
         vote = saved.toggle_feedback(store, chat.chat_id, arxiv_id, press.vote)
         now_saved = saved.is_saved(store, chat.chat_id, arxiv_id)
         await query.answer(t("feedback_thanks" if vote is not None else "feedback_undone", lang))
-    # ⭐ and 👍/👎 are the ranker's signals: the chat's model is retrained (debounced, off the loop).
+    # ⭐ and 👍/👎 are the ranker's signals: the model is retrained (debounced, off the loop).
     services(context).ranking.feedback_changed(chat.chat_id)
     await show_paper_state(update, store, arxiv_id, now_saved=now_saved, vote=vote)
 

@@ -135,9 +135,7 @@ def forget_feedback(store: Store, chat_id: int) -> int:
     """Delete every 👍/👎 of the chat (/forget); returns how many there were. Saved papers
     stay: they are the reader's list, not only a signal."""
     with store.lock:
-        return int(
-            store.db.execute("DELETE FROM feedback WHERE chat_id = ?", [chat_id]).rowcount
-        )
+        return int(store.db.execute("DELETE FROM feedback WHERE chat_id = ?", [chat_id]).rowcount)
 
 
 def signal_counts(store: Store, chat_id: int) -> tuple[int, int]:

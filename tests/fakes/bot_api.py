@@ -460,9 +460,7 @@ class FakeBotApi:
         with self._cond:
             if params.get("allowed_updates"):
                 self.allowed_updates = frozenset(params["allowed_updates"])
-            self.updates = [
-                u for u in self.updates if u["update_id"] >= offset and self._wanted(u)
-            ]
+            self.updates = [u for u in self.updates if u["update_id"] >= offset and self._wanted(u)]
             while not self.updates and time.monotonic() < deadline:
                 self._cond.wait(deadline - time.monotonic())
             pending = list(self.updates)
