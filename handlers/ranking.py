@@ -247,10 +247,11 @@ async def calibrate(update: Update, context: Context) -> None:
         await reply(update, context, t("list_empty", lang))
         return
     interests = chats.interests_of(chat, chats.subscriptions(store, chat.chat_id))
-    window = ranking.window_papers()
-    rated = saved.rated_among(store, chat.chat_id, [p.arxiv_id for p in window])
+    rated = saved.rated_ids(store, chat.chat_id)
     # Matching and scoring 30 days of papers: off the event loop.
-    candidates = await asyncio.to_thread(calibration_candidates, window, interests, rated)
+    candidates = await asyncio.to_thread(
+        calibration_candidates, ranking.window_papers(), interests, rated
+    )
     found = await asyncio.to_thread(ranker.uncertain, model, candidates, CALIBRATE_COUNT)
     if not found:
         await reply(update, context, t("calibrate_none", lang))

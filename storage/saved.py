@@ -176,14 +176,13 @@ def unrated_deliveries(store: Store, chat_id: int, limit: int) -> list[str]:
     ]
 
 
-def rated_among(store: Store, chat_id: int, arxiv_ids: Sequence[str]) -> frozenset[str]:
-    """Which of these papers the chat voted on or saved (left out of /calibrate)."""
+def rated_ids(store: Store, chat_id: int) -> frozenset[str]:
+    """Every paper the chat voted on or saved (left out of /calibrate): a chat's own rows, read
+    by their index, however big the window they are compared with."""
     found = store.db.execute(
-        "SELECT arxiv_id FROM feedback WHERE chat_id = :chat AND arxiv_id IN "
-        "(SELECT value FROM json_each(:ids)) UNION "
-        "SELECT arxiv_id FROM saved WHERE chat_id = :chat AND arxiv_id IN "
-        "(SELECT value FROM json_each(:ids))",
-        {"chat": chat_id, "ids": json.dumps(list(arxiv_ids))},
+        "SELECT arxiv_id FROM feedback WHERE chat_id = :chat UNION "
+        "SELECT arxiv_id FROM saved WHERE chat_id = :chat",
+        {"chat": chat_id},
     )
     return frozenset(row[0] for row in found)
 
