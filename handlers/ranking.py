@@ -29,6 +29,7 @@ from bot.render.compact import compact_item, compact_list
 from bot.render.telegram import escape
 from bot.sources.ids import InvalidArxivId, parse_arxiv_id
 from bot.text import cut_text, normalize_space
+from bot.translate import TranslationService
 from handlers.common import Context, edit, may_change_settings, register_chat, reply, services
 from handlers.digest import show_paper_state
 from storage import chats, deliveries, outbox, papers, saved
@@ -69,18 +70,19 @@ def similar_unseen(
     return ranker.similar(vocabulary, paper, candidates, count)
 
 
-def cached_titles(context: Context, chat: Chat, found: Sequence[Paper]) -> dict[str, str]:
-    """The papers' titles in the chat's digest language where the translation cache has them:
-    a short answer is worth no translation requests (the original stands in)."""
-    translator = services(context).translator
-    if not found or translator.passthrough(chat.language):
+def cached_titles(
+    translator: TranslationService, language: str, found: Sequence[Paper]
+) -> dict[str, str]:
+    """The papers' titles in `language` where the translation cache has them: a short answer
+    is worth no translation requests (the original stands in)."""
+    if not found or translator.passthrough(language):
         return {}
     originals = {p.arxiv_id: normalize_space(p.title) for p in found}
     try:
-        cached = translator.cache.get_many(list(originals.values()), chat.language)
+        cached = translator.cache.get_many(list(originals.values()), language)
     except Exception:
         # Original titles are a fine answer; the failure is logged, never hidden.
-        log.exception("translation cache read failed for similar papers")
+        log.exception("translation cache read failed for a list of papers")
         return {}
     return {arxiv_id: cached[title] for arxiv_id, title in originals.items() if title in cached}
 
@@ -132,7 +134,9 @@ async def similar_button(update: Update, context: Context) -> None:
         await reply(update, context, t("similar_none", lang, title=title) + footer)
         return
     heading = t("similar_title", lang, title=title)
-    text = compact_list(heading, found, cached_titles(context, chat, found))
+    text = compact_list(
+        heading, found, cached_titles(services(context).translator, chat.language, found)
+    )
     await reply(update, context, text + footer)
 
 
@@ -208,7 +212,9 @@ def _queue(context: Context, chat: Chat, heading: str, found: Sequence[Paper]) -
     messages = [
         OutboxMessage(chat.chat_id, 0, heading, kind=Kind.REQUESTED, priority=Priority.INTERACTIVE)
     ]
-    messages += _ask_messages(chat.chat_id, found, cached_titles(context, chat, found), 1)
+    messages += _ask_messages(
+        chat.chat_id, found, cached_titles(services(context).translator, chat.language, found), 1
+    )
     outbox.enqueue(services(context).store, messages)
     services(context).sender.wake()
 

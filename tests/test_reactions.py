@@ -1,14 +1,17 @@
 """What a change of reactions says about a chat's vote (bot.reactions), and the compact lists
-of "more like this" and /calibrate (bot.render.compact)."""
+of "more like this" and /calibrate (bot.render.compact) with their titles from the cache."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.config import Settings
 from bot.models import Paper
 from bot.reactions import DOWN, UP, vote_after_reaction
 from bot.render.compact import compact_item, compact_list
+from bot.translate import MemoryTranslationCache, TranslationService
+from handlers.ranking import cached_titles
 from tests.telegram_html import check_telegram_html
 
 emoji = st.lists(st.sampled_from([UP, DOWN, "🔥", "❤", "🤔"]), max_size=3, unique=True)
@@ -71,3 +74,18 @@ def test_a_compact_list_numbers_its_papers_and_shows_translated_titles_where_kno
         '2. <a href="https://arxiv.org/abs/2403.00002">图网络</a>',
         "    <i>B. Two, C. Three · cs.SI</i>",
     ]
+
+
+def test_titles_come_from_the_translation_cache_and_nothing_is_translated_for_them() -> None:
+    cache = MemoryTranslationCache()
+    translator = TranslationService(Settings(translator="google"), cache)
+    known = Paper("2403.00001", 1, "Graph  networks for\nweather", "A.", (), ("cs.LG",))
+    unknown = Paper("2403.00002", 1, "Never translated", "B.", (), ("cs.LG",))
+    # Cached under the title as translation sends it: spacing normalised.
+    cache.put_many("zh-CN", {"Graph networks for weather": "用于天气的图网络"}, "google")
+    assert cached_titles(translator, "zh-CN", [known, unknown]) == {
+        "2403.00001": "用于天气的图网络"
+    }
+    assert cached_titles(translator, "en", [known, unknown]) == {}
+    assert translator.requests_sent == 0
+    translator.close()
