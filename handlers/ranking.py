@@ -26,6 +26,7 @@ from bot.models import Interests, Paper
 from bot.reactions import vote_after_reaction
 from bot.render.buttons import paper_buttons, vote_buttons
 from bot.render.compact import compact_item, compact_list
+from bot.render.latex import latex_to_text
 from bot.render.telegram import escape
 from bot.sources.ids import InvalidArxivId, parse_arxiv_id
 from bot.text import cut_text, normalize_space
@@ -129,14 +130,13 @@ async def similar_button(update: Update, context: Context) -> None:
     found = await asyncio.to_thread(
         similar_unseen, vocabulary, paper, ranking.window_papers(), sent
     )
-    title = escape(cut_text(normalize_space(paper.title), 120))
+    titles = cached_titles(services(context).translator, chat.language, [paper, *found])
+    shown = latex_to_text(normalize_space(titles.get(paper.arxiv_id, paper.title)))
+    title = escape(cut_text(shown, 120))
     if not found:
         await reply(update, context, t("similar_none", lang, title=title) + footer)
         return
-    heading = t("similar_title", lang, title=title)
-    text = compact_list(
-        heading, found, cached_titles(services(context).translator, chat.language, found)
-    )
+    text = compact_list(t("similar_title", lang, title=title), found, titles)
     await reply(update, context, text + footer)
 
 

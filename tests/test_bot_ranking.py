@@ -128,6 +128,7 @@ async def test_similar_lists_five_unsent_papers_of_the_window_most_like_it_in_on
     await answer_to(bot, bot.api.push_callback(USER, message_id, f"sim:{PAPER}"))
     said = (await bot.api.wait_for_messages(before + 1, USER))[-1]["text"]
     assert check_telegram_html(said) is None and "Similar papers" in said
+    assert "Conformal prediction sets for streams with drifting label noise" in said
     assert "Counted" not in said and saved.feedback_on(bot.store, USER, PAPER) == -1
     assert retrained == []
     listed = re.findall(r'^(\d)\. <a href="https://arxiv.org/abs/([^"]+)">', said, re.M)
