@@ -62,7 +62,18 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("timezone", "Time zone, e.g. Europe/Berlin", "时区，如 Asia/Shanghai"),
     ("status", "Last fetch and counts", "抓取状态与统计"),
     ("stop", "Pause daily digests", "暂停每日推送"),
+    ("calibrate", "Rate the papers your ranking is unsure of", "为排序拿不准的论文打分"),
+    ("forget", "Delete your votes and ranking model", "删除你的反馈和排序模型"),
 )
+
+# What the bot asks Telegram for: everything Telegram sends by default, plus `message_reaction`
+# (👍/👎 reactions on a digest paper vote), which it sends only to bots that ask. Asking for all
+# types would also bring chat_member and reaction-count updates nobody handles.
+ALLOWED_UPDATES: list[str] = [
+    kind
+    for kind in Update.ALL_TYPES
+    if kind not in (Update.CHAT_MEMBER, Update.MESSAGE_REACTION_COUNT)
+]
 
 
 class CountingRateLimiter(AIORateLimiter):
@@ -326,12 +337,13 @@ def run_bot(settings: Settings, webhook: Webhook | None = None, store: Store | N
                 url_path=webhook.route,
                 webhook_url=webhook.url,
                 secret_token=webhook.secret,
+                allowed_updates=ALLOWED_UPDATES,
                 stop_signals=None,
             )
         else:
             log.info("long polling mode")
             application.run_polling(
-                allowed_updates=None, drop_pending_updates=False, stop_signals=None
+                allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False, stop_signals=None
             )
     except InvalidToken:
         # The library's message quotes the token: never print it.

@@ -55,7 +55,11 @@ MESSAGES: dict[str, dict[str, str]] = {
             "/lang <code>zh-CN</code> · /time <code>08:30</code> · /timezone "
             "<code>Europe/Berlin</code>\n"
             "/status — last fetch and today's counts\n"
-            "/stop — pause daily digests (/start resumes)"
+            "/stop — pause daily digests (/start resumes)\n"
+            "/calibrate — rate the papers your ranking is least sure about\n"
+            "/forget — delete your 👍/👎 and your ranking model\n"
+            "Under each paper: ⭐ save, 👍/👎 (a 👍 or 👎 reaction counts too), "
+            "🔎 similar papers of the last 30 days"
         ),
         "zh": (
             "<b>命令</b>\n"
@@ -73,7 +77,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "/lang <code>zh-CN</code> · /time <code>08:30</code> · /timezone "
             "<code>Asia/Shanghai</code>\n"
             "/status — 最近一次抓取与今日统计\n"
-            "/stop — 暂停每日推送（/start 恢复）"
+            "/stop — 暂停每日推送（/start 恢复）\n"
+            "/calibrate — 为排序最拿不准的论文打分\n"
+            "/forget — 删除你的 👍/👎 和排序模型\n"
+            "每篇论文下方：⭐ 收藏，👍/👎（用 👍 或 👎 表情回应也算），🔎 最近 30 天的相似论文"
         ),
     },
     "stopped": {
@@ -504,6 +511,79 @@ MESSAGES: dict[str, dict[str, str]] = {
     "watch_journal": {"en": "journal: {ref}", "zh": "期刊：{ref}"},
     "watch_doi": {"en": "DOI {doi}", "zh": "DOI {doi}"},
     "watch_separator": {"en": "; ", "zh": "；"},
+    # More like this, reactions, /calibrate, /forget (bot.ranker through bot.ranking).
+    "similar_working": {
+        "en": "🔎 Looking for similar papers…",
+        "zh": "🔎 正在查找相似论文…",
+    },
+    "similar_title": {
+        "en": "🔎 <b>Similar papers</b> of the last 30 days, new to you, like\n<i>{title}</i>",
+        "zh": "🔎 最近 30 天里你还没看过的<b>相似论文</b>，参照\n<i>{title}</i>",
+    },
+    "similar_none": {
+        "en": "🔎 Nothing similar to <i>{title}</i> that you have not been sent already "
+        "(last 30 days).",
+        "zh": "🔎 最近 30 天里没有你还没收到过的、与 <i>{title}</i> 相似的论文。",
+    },
+    "similar_liked": {
+        "en": "👍 Counted as a 👍: your ranking leans this way.",
+        "zh": "👍 已记为 👍：排序会向这类论文倾斜。",
+    },
+    "similar_no_vocabulary": {
+        "en": "🔎 I cannot compare papers yet: I learn arXiv's words from the papers of the "
+        "last 30 days, and I have not read them since I started. Try again in a few minutes.",
+        "zh": "🔎 暂时还无法比较论文：我需要先读完最近 30 天的论文来学习 arXiv 的词汇，"
+        "启动后还没读完。请几分钟后再试。",
+    },
+    "similar_paper_gone": {
+        "en": "This paper is no longer stored, so there is nothing to compare it with.",
+        "zh": "这篇论文已不在存储中，无法比较。",
+    },
+    "calibrate_intro": {
+        "en": "🎯 <b>Calibrate</b>: the {count} recent papers I am least sure about for you. "
+        "👍 or 👎 each one; every answer sharpens your ranking.",
+        "zh": "🎯 <b>校准</b>：最近我对你最拿不准的 {count} 篇论文。"
+        "逐篇点 👍 或 👎，每次回答都会让排序更准。",
+    },
+    "calibrate_none": {
+        "en": "🎯 Nothing to ask about: you rated every recent paper of your subscriptions.",
+        "zh": "🎯 没有需要询问的：你已为订阅中最近的每篇论文打过分。",
+    },
+    "calibrate_needs": {
+        "en": "🎯 Your ranking starts after 5 👍 (⭐ counts) and 3 👎: {up} 👍 and {down} 👎 "
+        "still to go.",
+        "zh": "🎯 有 5 个 👍（⭐ 也算）和 3 个 👎 后排序才会启用：还差 {up} 个 👍 和 "
+        "{down} 个 👎。",
+    },
+    "calibrate_training": {
+        "en": "🎯 You have enough votes; your ranking is being trained. /calibrate again in a "
+        "minute.",
+        "zh": "🎯 票数已够，正在训练你的排序模型。请一分钟后再发送 /calibrate。",
+    },
+    "calibrate_offer": {
+        "en": "Papers of your recent digests to rate:",
+        "zh": "以下是你最近摘要中的论文，可以打分：",
+    },
+    "calibrate_nothing_to_offer": {
+        "en": "Vote 👍 or 👎 under the papers of your digests (/digest brings the latest).",
+        "zh": "请在摘要的论文下方点 👍 或 👎（/digest 获取最新一期）。",
+    },
+    "forget_ask": {
+        "en": "🗑 Forget your {votes} 👍/👎 and your ranking model? Digests go back to the "
+        "rules' order. Your {saved} saved papers stay (/saved).",
+        "zh": "🗑 删除你的 {votes} 个 👍/👎 和排序模型吗？摘要将恢复按规则排序。"
+        "你收藏的 {saved} 篇论文会保留（/saved）。",
+    },
+    "forget_yes": {"en": "✅ Forget", "zh": "✅ 删除"},
+    "forget_no": {"en": "✖️ Keep", "zh": "✖️ 保留"},
+    "forget_done": {
+        "en": "🗑 Forgotten: {votes} 👍/👎 and your ranking model. Your saved papers stay (/saved).",
+        "zh": "🗑 已删除：{votes} 个 👍/👎 和你的排序模型。收藏的论文保留（/saved）。",
+    },
+    "forget_cancelled": {
+        "en": "✖️ Nothing was forgotten.",
+        "zh": "✖️ 未删除任何内容。",
+    },
 }
 
 

@@ -11,11 +11,22 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    MessageReactionHandler,
     TypeHandler,
     filters,
 )
 
-from handlers import admin, browser, digest, guard, search, settings, start, subscriptions
+from handlers import (
+    admin,
+    browser,
+    digest,
+    guard,
+    ranking,
+    search,
+    settings,
+    start,
+    subscriptions,
+)
 
 
 def register(application: Application) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -43,6 +54,8 @@ def register(application: Application) -> None:  # type: ignore[type-arg,unused-
         "search": search.search,
         "stats": admin.stats,
         "broadcast": admin.broadcast,
+        "calibrate": ranking.calibrate,
+        "forget": ranking.forget,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback))
@@ -55,4 +68,11 @@ def register(application: Application) -> None:  # type: ignore[type-arg,unused-
     application.add_handler(CallbackQueryHandler(digest.paper_button, pattern=r"^(save|fb):"))
     application.add_handler(CallbackQueryHandler(digest.saved_button, pattern=r"^sv:"))
     application.add_handler(CallbackQueryHandler(admin.broadcast_button, pattern=r"^bc:"))
+    application.add_handler(CallbackQueryHandler(ranking.similar_button, pattern=r"^sim:"))
+    application.add_handler(CallbackQueryHandler(ranking.forget_button, pattern=r"^fg:"))
+    application.add_handler(
+        MessageReactionHandler(
+            ranking.reaction, message_reaction_types=MessageReactionHandler.MESSAGE_REACTION_UPDATED
+        )
+    )
     application.add_handler(MessageHandler(filters.COMMAND, start.unknown_command))

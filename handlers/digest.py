@@ -274,7 +274,7 @@ def parse_paper_press(data: str) -> PaperPress | None:
     return PaperPress(arxiv_id, vote)
 
 
-async def _show_paper_state(
+async def show_paper_state(
     update: Update, store: Store, arxiv_id: str, *, now_saved: bool, vote: int | None
 ) -> None:
     """Redraw the pressed message's buttons to show the paper's state; the rest unchanged."""
@@ -300,7 +300,8 @@ async def _show_paper_state(
 
 async def paper_button(update: Update, context: Context) -> None:
     """⭐ toggles a saved paper; 👍/👎 vote, the same again takes the vote back. The buttons
-    on the message show the new state. Forged ids are answered and ignored."""
+    on the message show the new state, and the chat's ranking learns from it. Forged ids are
+    answered and ignored."""
     query = update.callback_query
     assert query is not None
     chat = register_chat(update, context)
@@ -321,7 +322,9 @@ async def paper_button(update: Update, context: Context) -> None:
         vote = saved.toggle_feedback(store, chat.chat_id, arxiv_id, press.vote)
         now_saved = saved.is_saved(store, chat.chat_id, arxiv_id)
         await query.answer(t("feedback_thanks" if vote is not None else "feedback_undone", lang))
-    await _show_paper_state(update, store, arxiv_id, now_saved=now_saved, vote=vote)
+    # ⭐ and 👍/👎 are the ranker's signals: the model is retrained (debounced, off the loop).
+    services(context).ranking.feedback_changed(chat.chat_id)
+    await show_paper_state(update, store, arxiv_id, now_saved=now_saved, vote=vote)
 
 
 async def status(update: Update, context: Context) -> None:

@@ -53,3 +53,22 @@ def record_delivery(
                 message_id,
             ],
         )
+
+
+def delivered_ids(store: Store, chat_id: int) -> frozenset[str]:
+    """Every paper ever sent to the chat (one indexed read: "more like this" leaves them out of
+    a 30-day window of tens of thousands)."""
+    return frozenset(
+        row[0]
+        for row in store.db.execute("SELECT arxiv_id FROM deliveries WHERE chat_id = ?", [chat_id])
+    )
+
+
+def paper_at_message(store: Store, chat_id: int, message_id: int) -> str | None:
+    """The paper the chat's message `message_id` carries (a reaction names only the message),
+    or None when it is no digest paper."""
+    row = store.db.execute(
+        "SELECT arxiv_id FROM deliveries WHERE chat_id = ? AND message_id = ?",
+        [chat_id, message_id],
+    ).fetchone()
+    return None if row is None else str(row[0])

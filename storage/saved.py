@@ -204,3 +204,77 @@ def known_state(store: Store, chat_id: int, arxiv_id: str) -> PaperState | None:
         [chat_id, arxiv_id],
     ).fetchone()
     return None if row is None else PaperState(row[0], row[1], row[2])
+
+
+def set_feedback(store: Store, chat_id: int, arxiv_id: str, value: int | None) -> None:
+    """Make the chat's vote on a paper `value` (1, -1, or None: no vote), whatever it was (a
+    Telegram reaction says what the vote is now, not a press to toggle)."""
+    if value is not None:
+        record_feedback(store, chat_id, arxiv_id, value)
+        return
+    with store.lock:
+        store.db.execute(
+            "DELETE FROM feedback WHERE chat_id = ? AND arxiv_id = ?", [chat_id, arxiv_id]
+        )
+
+
+def forget_feedback(store: Store, chat_id: int) -> int:
+    """Delete every 👍/👎 of the chat (/forget); returns how many there were. Saved papers
+    stay: they are the reader's list, not only a signal."""
+    with store.lock:
+        return int(store.db.execute("DELETE FROM feedback WHERE chat_id = ?", [chat_id]).rowcount)
+
+
+def signal_counts(store: Store, chat_id: int) -> tuple[int, int]:
+    """How many papers the chat likes (👍 or ⭐, a 👎 overriding a ⭐ as the ranker reads the
+    last word) and dislikes (👎): what /calibrate compares with the model's minimums."""
+    row = store.db.execute(
+        """
+        SELECT
+            (SELECT COUNT(*) FROM (
+                SELECT arxiv_id FROM feedback WHERE chat_id = :chat AND value = 1
+                UNION
+                SELECT arxiv_id FROM saved WHERE chat_id = :chat
+                    AND arxiv_id NOT IN (
+                        SELECT arxiv_id FROM feedback WHERE chat_id = :chat AND value = -1)
+            )),
+            (SELECT COUNT(*) FROM feedback WHERE chat_id = :chat AND value = -1)
+        """,
+        {"chat": chat_id},
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def unrated_deliveries(store: Store, chat_id: int, limit: int) -> list[str]:
+    """The papers most recently delivered to the chat that it neither voted on nor saved,
+    newest first (what /calibrate offers before there is a model)."""
+    return [
+        row[0]
+        for row in store.db.execute(
+            """
+            SELECT d.arxiv_id FROM deliveries d
+            WHERE d.chat_id = :chat
+                AND d.arxiv_id NOT IN (SELECT arxiv_id FROM feedback WHERE chat_id = :chat)
+                AND d.arxiv_id NOT IN (SELECT arxiv_id FROM saved WHERE chat_id = :chat)
+            ORDER BY d.delivered_at DESC, d.rowid DESC LIMIT :limit
+            """,
+            {"chat": chat_id, "limit": limit},
+        )
+    ]
+
+
+def rated_ids(store: Store, chat_id: int) -> frozenset[str]:
+    """Every paper the chat voted on or saved (left out of /calibrate): a chat's own rows, read
+    by their index, however big the window they are compared with."""
+    found = store.db.execute(
+        "SELECT arxiv_id FROM feedback WHERE chat_id = :chat UNION "
+        "SELECT arxiv_id FROM saved WHERE chat_id = :chat",
+        {"chat": chat_id},
+    )
+    return frozenset(row[0] for row in found)
+
+
+def feedback_count(store: Store, chat_id: int) -> int:
+    """How many 👍/👎 the chat gave (what /forget would delete)."""
+    row = store.db.execute("SELECT COUNT(*) FROM feedback WHERE chat_id = ?", [chat_id]).fetchone()
+    return int(row[0])

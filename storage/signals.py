@@ -47,16 +47,6 @@ def chat_signals(store: Store, chat_id: int) -> list[Signal]:
     return found
 
 
-def signal_count(store: Store, chat_id: int) -> int:
-    """How many papers the chat voted on or saved (for /calibrate's "still needed")."""
-    row = store.db.execute(
-        "SELECT COUNT(*) FROM (SELECT arxiv_id FROM feedback WHERE chat_id = ? "
-        "UNION SELECT arxiv_id FROM saved WHERE chat_id = ?)",
-        [chat_id, chat_id],
-    ).fetchone()
-    return int(row[0])
-
-
 def passed_over(store: Store, chat_id: int, since: str, limit: int) -> list[Paper]:
     """Papers the chat was sent since `since` (ISO time) and neither voted on nor saved, newest
     first: what it scrolled past, the ranker's weak negatives."""

@@ -64,7 +64,7 @@ async def running_bot(
     Tests marked `drain_by_hand` drain the outbox themselves (to read each drain's report), so
     the background sender is not started for them: two drains at once could send a message
     twice. A `bot_settings(name=value, ...)` marker changes settings (`metrics_port=0`)."""
-    from bot.app import build_application
+    from bot.app import ALLOWED_UPDATES, build_application
 
     settings = Settings(
         telegram_bot_token=api.token,
@@ -102,7 +102,11 @@ async def running_bot(
     if request.node.get_closest_marker("drain_by_hand") is None:
         sender.start()
     assert application.updater is not None
-    await application.updater.start_polling(poll_interval=0, timeout=1)
+    # The update types production asks for (bot.app), reactions included: the fake, like
+    # Telegram, serves nothing else.
+    await application.updater.start_polling(
+        poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
+    )
     try:
         yield RunningBot(api, settings, store, feeds, application)
     finally:

@@ -41,34 +41,34 @@ async def test_the_star_toggles_on_the_message_and_keeps_the_other_buttons(
     running_bot: RunningBot,
 ) -> None:
     message_id = await first_entry(running_bot)
-    assert labels(running_bot, message_id) == ["📄 PDF", "☆", "👍", "👎"]
+    assert labels(running_bot, message_id) == ["📄 PDF", "☆", "👍", "👎", "🔎"]
     answer = await press(running_bot, message_id, f"save:{PAPER}")
     assert "Saved" in answer["text"]
-    assert labels(running_bot, message_id) == ["📄 PDF", "⭐", "👍", "👎"]
+    assert labels(running_bot, message_id) == ["📄 PDF", "⭐", "👍", "👎", "🔎"]
     markup = running_bot.api.messages[(USER, message_id)]["reply_markup"]
     assert markup["inline_keyboard"][0][0]["url"] == f"https://arxiv.org/pdf/{PAPER}"
     assert saved.is_saved(running_bot.store, USER, PAPER)
     answer = await press(running_bot, message_id, f"save:{PAPER}")
     assert "Removed" in answer["text"]
-    assert labels(running_bot, message_id) == ["📄 PDF", "☆", "👍", "👎"]
+    assert labels(running_bot, message_id) == ["📄 PDF", "☆", "👍", "👎", "🔎"]
     assert not saved.is_saved(running_bot.store, USER, PAPER)
 
 
 async def test_the_vote_is_marked_undone_and_switched(running_bot: RunningBot) -> None:
     message_id = await first_entry(running_bot)
     await press(running_bot, message_id, f"fb:1:{PAPER}")
-    assert labels(running_bot, message_id) == ["📄 PDF", "☆", "👍✓", "👎"]
+    assert labels(running_bot, message_id) == ["📄 PDF", "☆", "👍✓", "👎", "🔎"]
     assert saved.feedback_on(running_bot.store, USER, PAPER) == 1
     await press(running_bot, message_id, f"fb:-1:{PAPER}")
-    assert labels(running_bot, message_id) == ["📄 PDF", "☆", "👍", "👎✓"]
+    assert labels(running_bot, message_id) == ["📄 PDF", "☆", "👍", "👎✓", "🔎"]
     assert saved.feedback_on(running_bot.store, USER, PAPER) == -1
     rows = running_bot.store.db.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
     assert rows == 1  # one row per chat and paper
     await press(running_bot, message_id, f"save:{PAPER}")
-    assert labels(running_bot, message_id) == ["📄 PDF", "⭐", "👍", "👎✓"]
+    assert labels(running_bot, message_id) == ["📄 PDF", "⭐", "👍", "👎✓", "🔎"]
     answer = await press(running_bot, message_id, f"fb:-1:{PAPER}")
     assert "taken back" in answer["text"]
-    assert labels(running_bot, message_id) == ["📄 PDF", "⭐", "👍", "👎"]
+    assert labels(running_bot, message_id) == ["📄 PDF", "⭐", "👍", "👎", "🔎"]
     assert saved.feedback_on(running_bot.store, USER, PAPER) is None
 
 
@@ -176,6 +176,6 @@ async def test_a_digest_asked_for_again_shows_the_papers_already_saved(
     assert PAPER in messages[before + 1]["text"]
     # The same texts as the first /digest: the new messages are the chat's last three.
     _, again, other = sorted(m for c, m in running_bot.api.messages if c == USER)[-3:]
-    assert labels(running_bot, again) == ["📄 PDF", "⭐", "👍", "👎"]
-    assert labels(running_bot, other) == ["📄 PDF", "☆", "👍", "👎"]
+    assert labels(running_bot, again) == ["📄 PDF", "⭐", "👍", "👎", "🔎"]
+    assert labels(running_bot, other) == ["📄 PDF", "☆", "👍", "👎", "🔎"]
     assert again > message_id

@@ -38,6 +38,7 @@ async def test_digest_fetches_then_sends_overview_and_one_message_per_paper(
         "save:2603.91001",
         "fb:1:2603.91001",
         "fb:-1:2603.91001",
+        "sim:2603.91001",
     ]
     for message in messages[before:]:
         assert check_telegram_html(message["text"]) is None

@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from bot.models import Paper
 from bot.render.buttons import paper_buttons, saved_page_buttons, with_paper_state
-from handlers import browser, digest, search
+from bot.sources.ids import parse_arxiv_id
+from handlers import browser, digest, ranking, search
 
 data = st.one_of(
     st.text(max_size=64),
@@ -30,6 +31,8 @@ data = st.one_of(
                 "sv:p:",
                 "sv:r:",
                 "sv:r:0:",
+                "sim:",
+                "fg:",
             ]
         ),
         st.text(),
@@ -97,11 +100,14 @@ def test_the_state_buttons_the_bot_sends_fit_and_are_understood(
     markup = with_paper_state(paper_buttons(paper), arxiv_id, saved=saved, vote=vote)
     assert markup.to_dict() == paper_buttons(paper, saved=saved, vote=vote).to_dict()
     sent = [b.callback_data for row in markup.inline_keyboard for b in row if b.callback_data]
-    assert [digest.parse_paper_press(str(d)) for d in sent] == [
+    assert all(len(str(d).encode()) <= 64 for d in sent)
+    assert [digest.parse_paper_press(str(d)) for d in sent[:3]] == [
         digest.PaperPress(arxiv_id),
         digest.PaperPress(arxiv_id, 1),
         digest.PaperPress(arxiv_id, -1),
     ]
+    assert ranking.parse_similar_press(str(sent[3])) == arxiv_id
+    assert digest.parse_paper_press(str(sent[3])) is None
     pages = saved_page_buttons([arxiv_id], 1, page, digest.SAVED_LAST_PAGE + 1, "✖")
     for row in pages.inline_keyboard:
         for button in row:
@@ -110,3 +116,23 @@ def test_the_state_buttons_the_bot_sends_fit_and_are_understood(
             press = digest.parse_saved_press(button.callback_data)
             assert press is not None and press.remove in (None, arxiv_id)
     assert digest.parse_saved_press(f"sv:r:{page}:{arxiv_id}") == digest.SavedPress(page, arxiv_id)
+
+
+@given(data)
+def test_similar_and_forget_buttons_parse_anything_without_failing(text: str) -> None:
+    arxiv_id = ranking.parse_similar_press(text)
+    # Only `sim:` data names a paper, and what it names is a canonical id (no version).
+    assert arxiv_id is None or (
+        text.startswith("sim:") and parse_arxiv_id(arxiv_id) == (arxiv_id, None)
+    )
+    assert ranking.parse_forget_press(text) in (
+        (True,) if text == "fg:yes" else (False,) if text == "fg:no" else (None,)
+    )
+
+
+def test_a_similar_press_names_its_paper_without_version() -> None:
+    assert ranking.parse_similar_press("sim:2403.11083v2") == "2403.11083"
+    assert ranking.parse_similar_press("sim:hep-th/9901001") == "hep-th/9901001"
+    assert ranking.parse_similar_press("sim:") is None
+    assert ranking.parse_similar_press("sim:not-an-id") is None
+    assert ranking.parse_similar_press("save:2403.11083") is None

@@ -36,6 +36,8 @@ def test_the_bot_starts_says_so_once_answers_and_stops_cleanly(tmp_path: Path) -
     assert "long polling mode" in output and "webhook" not in output
     assert api.token not in output and "SECRET" not in output
     assert (tmp_path / "data" / "bot.sqlite3").exists()
+    # 👍/👎 reactions vote: Telegram sends them only to a bot that names them.
+    assert api.allowed_updates is not None and "message_reaction" in api.allowed_updates
 
 
 def test_a_stop_during_start_up_is_a_clean_stop(tmp_path: Path) -> None:

@@ -102,6 +102,8 @@ def test_only_updates_carrying_the_secret_are_processed_and_it_survives_a_restar
             hook = _wait_for_webhook(api, process, port)
             secret = hook["secret_token"]
             assert hook["url"] == url and SECRET.fullmatch(secret)
+            # 👍/👎 reactions vote: Telegram sends them only to a bot that names them.
+            assert "message_reaction" in hook["allowed_updates"]
             # A forged /help (no secret, then a wrong one): refused before it is read.
             assert _post(port, "/some/path", _update(api, 5, "/help"), None) == 403
             assert _post(port, "/some/path", _update(api, 5, "/help"), "guess") == 403

@@ -3,9 +3,9 @@ the buttons of the /saved pages.
 
 The buttons show state: ☆ not saved, ⭐ saved; 👍 or 👎 marked ✓ when it is the chat's vote.
 The callback data carries no state (`save:ID` toggles, `fb:1:ID`/`fb:-1:ID` vote or take the
-vote back), so buttons on messages sent before they showed state keep working. Callback data
-stays within Telegram's 64 bytes: the longest is `sv:r:PAGE:` and an old-style id
-(`hep-th/9901001`), under 30 bytes.
+vote back, `sim:ID` asks for similar papers), so buttons on messages sent before they showed
+state keep working. Callback data stays within Telegram's 64 bytes: the longest is `sv:r:PAGE:`
+and an old-style id (`hep-th/9901001`), under 30 bytes.
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ NOT_SAVED = "☆"
 VOTED = "✓"
 UP = "👍"
 DOWN = "👎"
+# "More like this": an emoji alone, like the ☆ and 👍 beside it, so five buttons still fit one
+# row on a phone, and one label serves every digest language (the push builds a paper's
+# buttons once for all chats); the press's answer and /help say what it does.
+SIMILAR = "🔎"
 
 
 def save_label(saved: bool, suffix: str = "") -> str:
@@ -34,18 +38,27 @@ def vote_label(value: int, vote: int | None) -> str:
 def paper_buttons(
     paper: Paper, *, saved: bool = False, vote: int | None = None
 ) -> InlineKeyboardMarkup:
-    """PDF link, ⭐ save, 👍 and 👎 under one paper, showing whether it is saved and the vote."""
+    """PDF link, ⭐ save, 👍, 👎 and 🔎 (more like this) under one paper, showing whether it is
+    saved and the vote."""
     arxiv_id = paper.arxiv_id
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton("📄 PDF", url=paper.pdf_url),
                 InlineKeyboardButton(save_label(saved), callback_data=f"save:{arxiv_id}"),
-                InlineKeyboardButton(vote_label(1, vote), callback_data=f"fb:1:{arxiv_id}"),
-                InlineKeyboardButton(vote_label(-1, vote), callback_data=f"fb:-1:{arxiv_id}"),
+                *vote_buttons(arxiv_id, vote),
+                InlineKeyboardButton(SIMILAR, callback_data=f"sim:{arxiv_id}"),
             ]
         ]
     )
+
+
+def vote_buttons(arxiv_id: str, vote: int | None = None) -> list[InlineKeyboardButton]:
+    """👍 and 👎 for one paper, the chat's vote marked (also /calibrate's only buttons)."""
+    return [
+        InlineKeyboardButton(vote_label(1, vote), callback_data=f"fb:1:{arxiv_id}"),
+        InlineKeyboardButton(vote_label(-1, vote), callback_data=f"fb:-1:{arxiv_id}"),
+    ]
 
 
 def _restyled(

@@ -10,6 +10,11 @@
         api.get_me_status = 502                       # getMe refused: 401, 404, or a gateway
                                                       # page echoing the path (and the token)
         api.webhook_url = "https://bot.example.org/t"  # what getWebhookInfo reports
+        api.push_reaction(42, 7, new=["👍"])          # a reaction on the bot's message 7
+
+Like Telegram, getUpdates serves only the update types the bot asked for (`allowed_updates`,
+remembered from the last call that named some); by default every type except `chat_member`,
+`message_reaction` and `message_reaction_count`. Updates of other types are dropped.
 
 Requests arrive as `/bot<token>/<method>`, form-encoded (JSON-encoded values) or multipart for
 files. Messages with parse_mode HTML are checked like Telegram does (tests/telegram_html.py):
@@ -43,6 +48,8 @@ from tests.telegram_html import check_telegram_html
 
 BOT_ID = 4242
 SENDING_METHODS = ("sendMessage", "sendDocument")
+# What Telegram leaves out of getUpdates unless a bot names it in allowed_updates.
+NOT_SENT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,8 @@ class FakeBotApi:
         self.webhook_url = ""
         self.webhook_pending = 0
         self.webhook_last_error: tuple[int, str] | None = None
+        # The update types getUpdates serves (None: Telegram's default).
+        self.allowed_updates: frozenset[str] | None = None
         self._next_update = 1
         self._next_message: dict[int, int] = {}
         self._cond = threading.Condition()
@@ -267,6 +276,32 @@ class FakeBotApi:
                     "chat_instance": str(chat_id),
                     "message": message,
                     "data": data,
+                }
+            }
+        )
+
+    def push_reaction(
+        self,
+        chat_id: int,
+        message_id: int,
+        *,
+        old: list[str] | tuple[str, ...] = (),
+        new: list[str] | tuple[str, ...] = (),
+        user_id: int | None = None,
+        chat_type: str = "private",
+    ) -> int:
+        """Queue a change of a user's reactions on a message (emoji before and after), as
+        Telegram reports it in a `message_reaction` update."""
+        user = user_id if user_id is not None else chat_id
+        return self._push(
+            {
+                "message_reaction": {
+                    "chat": self._chat(chat_id, chat_type, None),
+                    "message_id": message_id,
+                    "user": {"id": user, "is_bot": False, "first_name": "Test"},
+                    "date": int(time.time()),
+                    "old_reaction": [{"type": "emoji", "emoji": e} for e in old],
+                    "new_reaction": [{"type": "emoji", "emoji": e} for e in new],
                 }
             }
         )
@@ -432,11 +467,20 @@ class FakeBotApi:
         timeout = min(float(params.get("timeout") or 0), 2.0)
         deadline = time.monotonic() + timeout
         with self._cond:
-            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            if params.get("allowed_updates"):
+                self.allowed_updates = frozenset(params["allowed_updates"])
+            self.updates = [u for u in self.updates if u["update_id"] >= offset and self._wanted(u)]
             while not self.updates and time.monotonic() < deadline:
                 self._cond.wait(deadline - time.monotonic())
             pending = list(self.updates)
         self._respond(handler, 200, {"ok": True, "result": pending})
+
+    def _wanted(self, update: dict[str, Any]) -> bool:
+        """Whether getUpdates serves this update, given the types the bot asked for."""
+        kind = next(key for key in update if key != "update_id")
+        if self.allowed_updates is None:
+            return kind not in NOT_SENT_BY_DEFAULT
+        return kind in self.allowed_updates
 
     def _check_markup(self, params: dict[str, Any]) -> str | None:
         markup = params.get("reply_markup") or {}
