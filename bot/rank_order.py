@@ -20,7 +20,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bot.models import Paper
 
@@ -149,14 +149,51 @@ def vocabulary_over(vocabulary: Vocabulary, papers: Sequence[Paper]) -> Vocabula
     )
 
 
-def models_over(models: Mapping[int, ChatModel], papers: Sequence[Paper]) -> dict[int, ChatModel]:
-    """Each chat's model over `vocabulary_over(its vocabulary, papers)`, the vectors computed
-    once per vocabulary (one, unless a refit happened while the models were read)."""
-    views: dict[int, Vocabulary] = {}
-    moved: dict[int, ChatModel] = {}
-    for chat_id, model in models.items():
-        key = id(model.vocabulary)
-        if key not in views:
-            views[key] = vocabulary_over(model.vocabulary, papers)
-        moved[chat_id] = replace(model, vocabulary=views[key])
-    return moved
+class ChatModels(Protocol):
+    """Where the chats' models come from (bot.ranking.Ranking): the push asks for a batch of
+    chats at once, /digest and /export for one."""
+
+    def models_for(self, chat_ids: Sequence[int]) -> Mapping[int, ChatModel]:
+        """The chats' usable models; chats without one are absent."""
+        ...
+
+    def model_for(self, chat_id: int) -> ChatModel | None:
+        """The chat's usable model, or None."""
+        ...
+
+
+class AnnouncementVectors:
+    """One announcement's papers as vectors of each vocabulary the chats' models use, computed
+    once per vocabulary (one, unless a refit lands during the push) and kept for the push."""
+
+    def __init__(self, papers: Sequence[Paper]) -> None:
+        self.papers = papers
+        # id → (vocabulary, its view): holding the vocabulary keeps its id from being reused.
+        self._views: dict[int, tuple[Vocabulary, Vocabulary]] = {}
+
+    def models_over(self, models: Mapping[int, ChatModel]) -> dict[int, ChatModel]:
+        """Each chat's model over its vocabulary's view of the announcement: scoring it reads
+        the day's vectors, never the text again."""
+        moved: dict[int, ChatModel] = {}
+        for chat_id, model in models.items():
+            found = self._views.get(id(model.vocabulary))
+            if found is None:
+                view = vocabulary_over(model.vocabulary, self.papers)
+                found = self._views[id(model.vocabulary)] = (model.vocabulary, view)
+            moved[chat_id] = replace(model, vocabulary=found[1])
+        return moved
+
+
+def orderings_for(
+    source: ChatModels,
+    chat_ids: Sequence[int],
+    thresholds: Mapping[int, str],
+    vectors: AnnouncementVectors,
+) -> dict[int, Ordering]:
+    """The orderings of the chats that have a model (the others keep the rules' order), their
+    models reading the announcement's vectors. SQL and NumPy: for a worker thread."""
+    models = vectors.models_over(source.models_for(chat_ids))
+    return {
+        chat_id: Ordering(model, parse_threshold(thresholds.get(chat_id)))
+        for chat_id, model in models.items()
+    }

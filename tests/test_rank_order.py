@@ -15,7 +15,14 @@ from hypothesis import strategies as st
 from bot.match import build_digest
 from bot.match_index import AnnouncementIndex
 from bot.models import Digest, Interests, Paper
-from bot.rank_order import Ordering, Threshold, models_over, parse_threshold, rank
+from bot.rank_order import (
+    AnnouncementVectors,
+    Ordering,
+    Threshold,
+    orderings_for,
+    parse_threshold,
+    rank,
+)
 from bot.ranker import ChatModel, fit_vocabulary, score, train, uncertain
 from tests.test_ranker import _papers, _signals
 
@@ -139,15 +146,30 @@ def test_the_batch_matcher_orders_like_build_digest() -> None:
     assert found[3] == build_digest(today, CS_LG, announced=DAY, cap=6)
 
 
-def test_models_over_the_days_papers_score_as_the_models_do() -> None:
+class _Models:
+    """Models as bot.ranking.Ranking hands them out: chat 7 and 8 have one, 9 has none."""
+
+    def models_for(self, chat_ids: list[int]) -> dict[int, ChatModel]:
+        return {c: _model() for c in chat_ids if c in (7, 8)}
+
+    def model_for(self, chat_id: int) -> ChatModel | None:
+        return self.models_for([chat_id]).get(chat_id)
+
+
+def test_the_chats_models_read_the_days_vectors_once_and_score_as_they_did() -> None:
     today = _today()
-    moved = models_over({7: _model(), 8: _model()}, today)
-    assert moved[7].vocabulary is moved[8].vocabulary
-    assert set(moved[7].vocabulary.rows) == {p.arxiv_id for p in today}
-    original, view = score(_model(), today), score(moved[7], today)
-    assert original is not None and view is not None
+    vectors = AnnouncementVectors(today)
+    found = orderings_for(_Models(), [7, 8, 9], {7: "high"}, vectors)
+    assert set(found) == {7, 8}
+    assert found[7].threshold is Threshold.HIGH and found[8].threshold is Threshold.OFF
+    view = found[7].model.vocabulary
+    assert found[8].model.vocabulary is view
+    assert vectors.models_over({1: _model()})[1].vocabulary is view  # kept for the next batch
+    assert set(view.rows) == {p.arxiv_id for p in today}
+    original, moved = score(_model(), today), score(found[7].model, today)
+    assert original is not None and moved is not None
     assert all(
-        math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-6) for a, b in zip(original, view, strict=True)
+        math.isclose(a, b, rel_tol=1e-5, abs_tol=1e-6) for a, b in zip(original, moved, strict=True)
     )
 
 
