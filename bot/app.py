@@ -20,6 +20,7 @@ from bot.alerts import Health, assess, update_alerts
 from bot.config import Settings
 from bot.ingest import fetch_and_store
 from bot.push import queue_due_digests
+from bot.ranking import Ranking
 from bot.schedule import should_fetch
 from bot.sender import Sender
 from bot.services import CONTEXT_TYPES, BotContext, Services, services_of
@@ -100,6 +101,7 @@ def build_application(settings: Settings, store: Store | None = None) -> Applica
         ),
         search=ArxivSearch(settings.arxiv_api_url),
         sender=Sender(application.bot, store),
+        ranking=Ranking(store),
     )
     application.bot_data["services"] = services
     register(application)
@@ -177,7 +179,10 @@ async def _fetch_tick(context: BotContext) -> None:
         failures=fetchlog.consecutive_misses(store),
         new_categories=bool(set(categories) - fetchlog.fetched_categories(store)),
     ):
-        await fetch_and_store(services.settings, store, categories)
+        report = await fetch_and_store(services.settings, store, categories)
+        if report.is_new_announcement:
+            # Fit the ranker's vocabulary now, in a thread, rather than when the push needs it.
+            await services.ranking.refit()
 
 
 def schedule_jobs(application: Application) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -214,6 +219,7 @@ async def _post_init(application: Application) -> None:
     # post_stop, which finishes what is in flight, only for an application that ran.
     assert application.job_queue is not None
     application.job_queue.run_once(_start_sender, when=0, name="start-sender")
+    application.job_queue.run_once(_fit_ranker, when=1, name="fit-ranker")
     me = application.bot.bot
     log.info("bot @%s is running; stop with Ctrl+C", me.username)
 
@@ -226,9 +232,17 @@ async def _start_sender(context: BotContext) -> None:
     services.sender.start()
 
 
+async def _fit_ranker(context: BotContext) -> None:
+    """The ranker's vocabulary over what is stored, fitted once the bot runs (in a thread)."""
+    await context.services.ranking.refit()
+
+
 async def _post_stop(application: Application) -> None:  # type: ignore[type-arg,unused-ignore]
-    """On SIGTERM or Ctrl+C: the messages in flight finish and are recorded before exit."""
-    await services_of(application).sender.stop()
+    """On SIGTERM or Ctrl+C: the messages in flight finish and are recorded before exit, and
+    trainings asked for in the last seconds finish (a press is not lost to a restart)."""
+    services = services_of(application)
+    await services.ranking.settle()
+    await services.sender.stop()
 
 
 def _stop_on_signals(application: Application) -> None:  # type: ignore[type-arg,unused-ignore]

@@ -4,10 +4,11 @@ As arxiv-sanity-lite and Scholar Inbox do: one TF-IDF vocabulary fitted on a rol
 papers (title and abstract, LaTeX read as text), and per chat a logistic regression over it
 trained on the chat's signals. The rules still decide what a chat may see; this only orders it.
 
-Pure: papers and signals in, scores out. A chat's model is kept as a few arrays (the weights of
-the terms its papers used), not a pickle, so loading one from the database runs no code; it
-names the vocabulary it was trained on and is unusable against another one (retrain after a
-refit: its weights refer to the vocabulary's columns).
+Pure: papers and signals in, scores out. A chat's model is kept as a few arrays, not a pickle,
+so loading one from the database runs no code. It keeps its strongest terms by name with their
+weights, so it outlives the vocabulary it was trained on: the vocabulary is refitted as days
+pass, and a stored model is read against the new one term by term (a term the new vocabulary
+lacks no longer counts) until the chat's next signal retrains it.
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from bot.arxiv_text import plain_text
 from bot.models import Paper
+
+if TYPE_CHECKING:
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 # Semantic Scholar's feeds start from 5 relevant and 3 irrelevant papers; fewer give a model
 # that mostly echoes the category's base rate.
@@ -34,6 +37,10 @@ MIN_NEGATIVE = 3
 # 👎 (it may simply not have been read), so it only nudges.
 STAR_WEIGHT = 2.0
 WEAK_NEGATIVE_WEIGHT = 0.1
+# A stored model keeps this many terms, the largest weights of either sign: tens of kilobytes a
+# chat instead of one weight per term its training papers used (tens of thousands); the rest
+# move a score by little (bench/ranker.py measures precision with the kept terms only).
+MAX_TERMS = 3000
 
 
 class Feedback(StrEnum):
@@ -77,6 +84,8 @@ class Vocabulary:
         missing = [p for p in papers if p.arxiv_id not in self.rows]
         if not missing:
             return self.matrix[[self.rows[p.arxiv_id] for p in papers]]
+        from scipy import sparse
+
         # Known rows first, then the papers read now; `order` puts them back in the given order.
         stacked = sparse.vstack(
             [
@@ -92,6 +101,10 @@ class Vocabulary:
 
 def fit_vocabulary(window: Sequence[Paper]) -> Vocabulary:
     """The TF-IDF of the window (each arXiv id once, the last version seen kept)."""
+    # scikit-learn is imported here, not with the module: its import takes seconds, and the bot
+    # answers its first command before the ranker has anything to do.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     unique = list({paper.arxiv_id: paper for paper in window}.values())
     vectorizer = TfidfVectorizer(
         sublinear_tf=True, ngram_range=(1, 2), min_df=2, stop_words="english", dtype=np.float32
@@ -108,8 +121,8 @@ def fit_vocabulary(window: Sequence[Paper]) -> Vocabulary:
 
 @dataclass(frozen=True)
 class ChatModel:
-    """One chat's weights over a vocabulary: sparse (only the terms its papers used), so a chat
-    costs kilobytes, not the vocabulary's size."""
+    """One chat's weights over a vocabulary: sparse (only its strongest terms), so a chat costs
+    kilobytes, not the vocabulary's size."""
 
     vocabulary: Vocabulary
     columns: np.ndarray
@@ -122,12 +135,12 @@ class ChatModel:
         return np.asarray(picked @ self.weights).ravel() + self.intercept
 
     def to_bytes(self) -> bytes:
-        """The model for a database column (numpy's own format, no pickle: loading runs no code)."""
+        """The model for a database column: its terms by name, their weights and the intercept
+        (numpy's own format, no pickle: loading runs no code)."""
         buffer = io.BytesIO()
         np.savez_compressed(
             buffer,
-            fingerprint=np.array(self.vocabulary.fingerprint),
-            columns=self.columns,
+            terms=self.vocabulary.terms[self.columns].astype(str),
             weights=self.weights,
             intercept=np.array(self.intercept),
         )
@@ -135,16 +148,23 @@ class ChatModel:
 
 
 def model_from_bytes(data: bytes, vocabulary: Vocabulary) -> ChatModel | None:
-    """The stored model, or None when it was trained on another vocabulary (retrain it)."""
+    """The stored model read against `vocabulary`: each of its terms the vocabulary knows keeps
+    its weight. None when it knows none of them (nothing left to score with)."""
     with np.load(io.BytesIO(data), allow_pickle=False) as stored:
-        if str(stored["fingerprint"]) != vocabulary.fingerprint:
-            return None
-        return ChatModel(
-            vocabulary=vocabulary,
-            columns=stored["columns"].astype(np.int64),
-            weights=stored["weights"].astype(np.float32),
-            intercept=float(stored["intercept"]),
-        )
+        terms = stored["terms"]
+        weights = stored["weights"].astype(np.float32)
+        intercept = float(stored["intercept"])
+    index = vocabulary.vectorizer.vocabulary_
+    kept = [(index[term], i) for i, term in enumerate(terms.tolist()) if term in index]
+    if not kept:
+        return None
+    columns, rows = zip(*sorted(kept), strict=True)
+    return ChatModel(
+        vocabulary=vocabulary,
+        columns=np.array(columns, dtype=np.int64),
+        weights=weights[list(rows)],
+        intercept=intercept,
+    )
 
 
 def is_trainable(signals: Sequence[tuple[Paper, Feedback]]) -> bool:
@@ -177,14 +197,21 @@ def train(
     columns = np.unique(vectors.indices).astype(np.int64)
     if not columns.size:
         return None  # none of the papers has a term of the vocabulary: nothing to learn from
+    from sklearn.linear_model import LogisticRegression
+
     # liblinear: the same ranking as lbfgs on the benchmark's readers, in half the time (a few
     # hundred rows, a few thousand columns); C=10 regularises little, signals are few and clean.
     classifier = LogisticRegression(class_weight="balanced", C=10.0, solver="liblinear")
     classifier.fit(vectors[:, columns], labels, sample_weight=weights)
+    coefficients = classifier.coef_[0].astype(np.float32)
+    strongest = np.sort(np.argsort(-np.abs(coefficients), kind="stable")[:MAX_TERMS])
+    strongest = strongest[coefficients[strongest] != 0]
+    if not strongest.size:
+        return None  # the signals contradict each other term for term: nothing learnt
     return ChatModel(
         vocabulary=vocabulary,
-        columns=columns,
-        weights=classifier.coef_[0].astype(np.float32),
+        columns=columns[strongest],
+        weights=coefficients[strongest],
         intercept=float(classifier.intercept_[0]),
     )
 

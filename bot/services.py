@@ -15,6 +15,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.config import Settings
 from bot.flood import FloodGuard, search_quota
+from bot.ranking import Ranking
 from bot.sender import Sender
 from bot.sources.search import ArxivSearch
 from bot.translate import TranslationService
@@ -30,6 +31,7 @@ class Services:
     translator: TranslationService
     search: ArxivSearch
     sender: Sender
+    ranking: Ranking
     flood: FloodGuard = field(default_factory=FloodGuard)
     search_quota: FloodGuard = field(default_factory=search_quota)
     # Set by SIGINT/SIGTERM/SIGABRT: a stop asked for before the application ran is carried

@@ -29,7 +29,8 @@ def _paper_row(paper: Paper, now: str) -> dict[str, Any]:
     }
 
 
-def _paper(row: dict[str, Any], announce_type: str | None = None) -> Paper:
+def paper_from_row(row: dict[str, Any], announce_type: str | None = None) -> Paper:
+    """A `papers` row (with its announce type, when the query joined one) as a Paper."""
     return Paper(
         arxiv_id=row["arxiv_id"],
         version=row["version"],
@@ -115,7 +116,7 @@ def remember_papers(store: Store, found: Sequence[Paper]) -> None:
 def paper_by_id(store: Store, arxiv_id: str) -> Paper | None:
     """A stored paper by id (without version)."""
     rows = list(store.db.query("SELECT * FROM papers WHERE arxiv_id = ?", [arxiv_id]))
-    return _paper(rows[0]) if rows else None
+    return paper_from_row(rows[0]) if rows else None
 
 
 def latest_announcement(store: Store) -> date | None:
@@ -152,7 +153,7 @@ def announced_papers(
     )
     columns = [c[0] for c in rows.description]
     records = (dict(zip(columns, r, strict=True)) for r in rows)
-    return [_paper(row, row["announce_type"]) for row in records]
+    return [paper_from_row(row, row["announce_type"]) for row in records]
 
 
 def announcement_listings(store: Store, announced: date) -> dict[str, set[str]]:
@@ -177,3 +178,30 @@ def announcement_counts(store: Store, announced: date) -> dict[str, dict[str, in
     ):
         counts.setdefault(category, {})[kind] = count
     return counts
+
+
+def recent_papers(store: Store, days: int) -> list[Paper]:
+    """The papers of the last `days` announcements, each once, oldest announcement first (the
+    ranker's window: its vocabulary and the candidates of "more like this")."""
+    rows = store.db.execute(
+        """
+        SELECT p.* FROM papers p JOIN (
+            SELECT arxiv_id, MAX(announced) AS last FROM announcements
+            WHERE announced IN (
+                SELECT DISTINCT announced FROM announcements ORDER BY announced DESC LIMIT ?
+            )
+            GROUP BY arxiv_id
+        ) w ON w.arxiv_id = p.arxiv_id
+        ORDER BY w.last, p.arxiv_id
+        """,
+        [days],
+    )
+    columns = [c[0] for c in rows.description]
+    return [paper_from_row(dict(zip(columns, r, strict=True))) for r in rows]
+
+
+def announcements_mark(store: Store) -> int:
+    """A number that grows whenever an announcement listing is stored (its last rowid): what
+    the ranker compares to know its window changed, in one index lookup."""
+    row = store.db.execute("SELECT MAX(rowid) FROM announcements").fetchone()
+    return int(row[0] or 0)

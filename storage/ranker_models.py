@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from storage.clock import utc_now
 from storage.database import Store
 
@@ -30,3 +32,20 @@ def delete_model(store: Store, chat_id: int) -> bool:
     with store.lock:
         cursor = store.db.execute("DELETE FROM ranker_models WHERE chat_id = ?", [chat_id])
     return cursor.rowcount > 0
+
+
+def models_of(store: Store, chat_ids: Sequence[int]) -> list[tuple[int, bytes, str]]:
+    """(chat, model, trained_at) of the given chats that have a model, in chunks of 500 ids."""
+    found: list[tuple[int, bytes, str]] = []
+    ids = list(dict.fromkeys(chat_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        found.extend(
+            (int(chat_id), bytes(model), str(trained_at))
+            for chat_id, model, trained_at in store.db.execute(
+                f"SELECT chat_id, model, trained_at FROM ranker_models WHERE chat_id IN ({marks})",
+                chunk,
+            )
+        )
+    return found

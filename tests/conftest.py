@@ -83,6 +83,8 @@ async def running_bot(
     services.sender = Sender(application.bot, store, SendLimits().scaled(0.05))
     # arXiv's 3 s spacing is measured in test_search; here it would only slow conversations.
     application.bot_data["services"].search = ArxivSearch(settings.arxiv_api_url, min_interval=0.05)
+    # A press trains the chat's model this long after the burst (2 s in production).
+    services.ranking.debounce = 0.05
     await application.initialize()
     if application.post_init:
         await application.post_init(application)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from bot.models import Paper
 from bot.ranker import (
+    MAX_TERMS,
     Feedback,
     fit_vocabulary,
     model_from_bytes,
@@ -137,11 +138,14 @@ def test_more_like_this_finds_papers_on_the_same_topic_and_never_the_paper_itsel
     assert all("quantum" in p.title for p in found)
 
 
-def test_a_model_survives_the_database_but_not_a_new_vocabulary(tmp_path: Path) -> None:
+def test_a_model_survives_the_database_and_is_read_by_term_against_a_new_vocabulary(
+    tmp_path: Path,
+) -> None:
     papers = _papers(0, 80)
     vocabulary = fit_vocabulary(papers)
     model = train(vocabulary, _signals(papers))
     assert model is not None
+    assert len(model.columns) <= MAX_TERMS
     store = open_store(tmp_path / "bot.sqlite3")
     assert load_model(store, 7) is None
     save_model(store, 7, model.to_bytes(), signals=30)
@@ -151,11 +155,30 @@ def test_a_model_survives_the_database_but_not_a_new_vocabulary(tmp_path: Path) 
     again = model_from_bytes(stored, vocabulary)
     assert again is not None
     assert score(again, papers) == score(model, papers)
-    assert model_from_bytes(stored, fit_vocabulary(_papers(500, 50)[::2])) is None
+    # A vocabulary fitted on other days keeps the terms both know: the liked topic still leads.
+    later = _papers(500, 60)
+    refitted = model_from_bytes(stored, fit_vocabulary(later))
+    assert refitted is not None and 0 < len(refitted.columns) <= len(model.columns)
+    ranked = sorted(zip(score(refitted, later) or (), later, strict=True), key=lambda x: -x[0])
+    assert all("diffusion" in p.title for _, p in ranked[:10])
+    # One that shares no term with the model cannot read it.
+    unrelated = [_paper_with(i, "lattice gauge theory monte carlo hadron") for i in range(6)]
+    assert model_from_bytes(stored, fit_vocabulary(unrelated)) is None
     assert delete_model(store, 7) is True
     assert load_model(store, 7) is None
     assert delete_model(store, 7) is False
     store.close()
+
+
+def test_a_stored_model_keeps_only_its_strongest_terms() -> None:
+    # Every word in two papers (min_df), 2,000 distinct words in all, each a feature.
+    papers = [_paper_with(i, f"word{i % 2000} diffusion graph") for i in range(4000)]
+    vocabulary = fit_vocabulary(papers)
+    signals = [(p, Feedback.UP if i % 2 else Feedback.DOWN) for i, p in enumerate(papers)]
+    model = train(vocabulary, signals)
+    assert model is not None
+    assert len(model.columns) == MAX_TERMS
+    assert list(model.columns) == sorted(model.columns)
 
 
 _words = st.sampled_from(
