@@ -138,6 +138,9 @@ async def _queue_digests(
     announced = papers.announced_papers(store, latest)
     index = await asyncio.to_thread(AnnouncementIndex, announced)
     vectors = AnnouncementVectors(announced)
+    if ranking is not None:
+        # The day's papers become rows of the vocabulary (a no-op when the fetch refitted it).
+        await ranking.refit()
     for start in range(0, len(due), PUSH_BATCH):
         batch = {chat.chat_id: chat for chat in due[start : start + PUSH_BATCH]}
         followed = chats.subscriptions_of(store, list(batch))

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Protocol
 from bot.models import Paper
 
 if TYPE_CHECKING:
-    # bot.ranker loads scikit-learn and SciPy (a second or more): it is imported where a model
-    # is used, so matching, settings and the CLI load without it.
+    # bot.ranker loads NumPy (and scikit-learn once it trains): it is imported where a model is
+    # used, so matching, settings and the CLI start without it.
     from bot.ranker import ChatModel, Vocabulary
 
 # Terms shown under an entry the model ordered: three say what it saw without crowding a phone.
@@ -151,7 +151,8 @@ def vocabulary_over(vocabulary: Vocabulary, papers: Sequence[Paper]) -> Vocabula
 
 class ChatModels(Protocol):
     """Where the chats' models come from (bot.ranking.Ranking): the push asks for a batch of
-    chats at once, /digest and /export for one."""
+    chats at once, /digest and /export for one. A protocol, so the benchmark and tests can hand
+    out models without training one per chat."""
 
     def models_for(self, chat_ids: Sequence[int]) -> Mapping[int, ChatModel]:
         """The chats' usable models; chats without one are absent."""
@@ -159,6 +160,10 @@ class ChatModels(Protocol):
 
     def model_for(self, chat_id: int) -> ChatModel | None:
         """The chat's usable model, or None."""
+        ...
+
+    async def refit(self) -> object:
+        """Fit the vocabulary again if announcements were stored since its last fit."""
         ...
 
 

@@ -94,10 +94,11 @@ async def test_the_settings_row_cycles_the_threshold_and_says_what_it_does(
     message_id = message_id_of(running_bot, shown)
     said = []
     for expected in ("low", "high", "off"):
-        answers = len(running_bot.api.sent(method="answerCallbackQuery"))
+        edits = len(running_bot.api.sent(method="editMessageText"))
         running_bot.api.push_callback(USER, message_id, "set:rt")
+        # The press is answered, then the keyboard redrawn.
         await running_bot.api.wait_for(
-            lambda n=answers: len(running_bot.api.sent(method="answerCallbackQuery")) > n
+            lambda n=edits: len(running_bot.api.sent(method="editMessageText")) > n
         )
         chat = chats.get_chat(running_bot.store, USER)
         assert chat is not None and chat.rank_threshold == expected
