@@ -164,15 +164,16 @@ def _in_child(*args: str) -> dict[str, float]:
     return report
 
 
-def run(quick: bool = False) -> list[str]:
-    """Build the database, push without and with models, and return the figure lines."""
+def run(quick: bool = False, chats: int | None = None) -> list[str]:
+    """Build the database, push without and with models, and return the figure lines
+    (`chats` overrides the number of chats, for a run between QUICK and the full one)."""
     days = _window()
     if not days:
         return [
             "ranker_push_overhead_100k: skipped (no real days at ../shared/data/arxiv-days/"
             " beside the repository)"
         ]
-    chats = QUICK_CHATS if quick else CHATS
+    chats = chats or (QUICK_CHATS if quick else CHATS)
     announced = days[-1]
     with tempfile.TemporaryDirectory() as directory:
         base = Path(directory) / "base.sqlite3"
@@ -227,5 +228,6 @@ if __name__ == "__main__":
     elif sys.argv[1:2] == ["--push"]:
         _push_main(Path(sys.argv[2]), Path(sys.argv[3]) if len(sys.argv) > 3 else None)
     else:
-        for line in run(quick="--quick" in sys.argv):
+        asked = [int(a.split("=", 1)[1]) for a in sys.argv if a.startswith("--chats=")]
+        for line in run(quick="--quick" in sys.argv, chats=asked[0] if asked else None):
             print(line, flush=True)
