@@ -118,8 +118,9 @@ def rank(
     # comes first, so a slot needs a cap of two.
     if ordering.explore and slot >= 2 and (len(visible) > slot or hidden):
         pool = visible[slot - 1 :] + hidden
-        # The paper closest to the decision boundary (ranker.uncertain's choice), from the
-        # margins already computed; the first of equals, as its stable sort picks.
+        # The paper closest to the decision boundary (what ranker.uncertain picks), from the
+        # margins already computed rather than scored again; the first of equals in the
+        # model's order.
         exploring = min(pool, key=lambda i: abs(scores[i]))
         rest = [i for i in visible[slot - 1 :] if i != exploring]
         visible = [*visible[: slot - 1], exploring, *rest]
