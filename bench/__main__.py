@@ -13,6 +13,7 @@ from bench import (
     matching,
     push,
     ranker,
+    ranker_push,
     startup,
     summaries,
     text,
@@ -37,6 +38,7 @@ def main() -> None:
         fidelity,
         summaries,
         ranker,
+        ranker_push,
         commands,
     ):
         for line in bench.run(quick=args.quick):

@@ -69,11 +69,17 @@ class _Counting:
         return getattr(self.connection, name)
 
 
-def _fill(store: Store, announced: Sequence[Paper], chats: int) -> None:
-    """The announcement and `chats` generated chats, written in bulk."""
+def _fill(
+    store: Store,
+    announced: Sequence[Paper],
+    chats: int,
+    drawn_from: Sequence[Paper] | None = None,
+) -> None:
+    """The announcement and `chats` generated chats, written in bulk; their interests drawn
+    from `drawn_from` (bench/matching.py's 3,000 papers by default)."""
     listings = [(p.primary_category or "cs.LG", p.arxiv_id, p.announce_type) for p in announced]
     papers.save_announcement(store, DAY, announced, listings)
-    work = workload(chats, announcement())
+    work = workload(chats, announcement() if drawn_from is None else drawn_from)
     now = utc_now()
     with store.db.atomic():
         store.db.conn.executemany(

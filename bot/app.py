@@ -183,7 +183,11 @@ async def _delivery_tick(context: BotContext) -> None:
     services = context.services
     store = services.store
     queued = await queue_due_digests(
-        store, services.translator, datetime.now(UTC), queued_some=services.sender.wake
+        store,
+        services.translator,
+        datetime.now(UTC),
+        queued_some=services.sender.wake,
+        ranking=services.ranking,
     )
     if queued:
         log.info("delivery: %d chats queued", queued)

@@ -583,6 +583,35 @@ MESSAGES: dict[str, dict[str, str]] = {
     "forget_cancelled": {
         "en": "✖️ Nothing was forgotten.",
         "zh": "✖️ 未删除任何内容。",
+    # The model's order of a digest (bot/rank_order.py): read by bot/render/labels.py, as the
+    # digest is a document in the digest language.
+    "digest_exploring": {
+        "en": "Not sure you want this one — 👍/👎 teaches me",
+        "zh": "不确定你想不想看这篇——点 👍/👎 教教我",
+    },
+    "digest_below_threshold": {
+        "en": "{count} below your ranking threshold (/settings)",
+        "zh": "另有 {count} 篇低于你的排序阈值（/settings）",
+    },
+    "set_threshold": {"en": "Ranking threshold", "zh": "排序阈值"},
+    "threshold_off": {"en": "off", "zh": "关"},
+    "threshold_low": {"en": "low", "zh": "低"},
+    "threshold_high": {"en": "high", "zh": "高"},
+    "threshold_explained_off": {
+        "en": "Ranking threshold off: your 👍/👎/⭐ order the digest, nothing is hidden.",
+        "zh": "排序阈值：关。你的 👍/👎/⭐ 决定摘要的顺序，不隐藏任何论文。",
+    },
+    "threshold_explained_low": {
+        "en": "Ranking threshold low: papers your 👍/👎/⭐ give under a 25% chance are hidden "
+        "and counted; followed authors always show.",
+        "zh": "排序阈值：低。根据你的 👍/👎/⭐，可能性低于 25% 的论文会被隐藏并计数；"
+        "关注的作者始终显示。",
+    },
+    "threshold_explained_high": {
+        "en": "Ranking threshold high: papers your 👍/👎/⭐ give under a 50% chance are hidden "
+        "and counted; followed authors always show.",
+        "zh": "排序阈值：高。根据你的 👍/👎/⭐，可能性低于 50% 的论文会被隐藏并计数；"
+        "关注的作者始终显示。",
     },
 }
 

@@ -38,6 +38,7 @@ from bot.models import (
     ReasonKind,
 )
 from bot.names import author_matches
+from bot.rank_order import Ordering, rank
 from bot.sources.taxonomy import get_taxonomy
 
 __all__ = [
@@ -275,11 +276,13 @@ def build_digest(
     announced: date | None,
     cap: int = DEFAULT_CAP,
     sent_versions: Mapping[str, int] | None = None,
+    ordering: Ordering | None = None,
 ) -> Digest:
     """The chat's digest of one announcement: matched, deduplicated, ledger-filtered, ranked.
 
     `sent_versions` is the ledger (arxiv_id → version already sent): a sent paper is left out,
-    unless it is a newer version and the chat asked for replacements.
+    unless it is a newer version and the chat asked for replacements. With an `ordering` (the
+    chat's trained model) the model orders the matches (bot/rank_order.py).
     """
     return assemble_digest(
         papers,
@@ -288,6 +291,7 @@ def build_digest(
         announced=announced,
         cap=cap,
         sent_versions=sent_versions,
+        ordering=ordering,
     )
 
 
@@ -299,6 +303,7 @@ def assemble_digest(
     announced: date | None,
     cap: int = DEFAULT_CAP,
     sent_versions: Mapping[str, int] | None = None,
+    ordering: Ordering | None = None,
 ) -> Digest:
     """`build_digest` for a caller that already knows why each paper matched.
 
@@ -329,11 +334,47 @@ def assemble_digest(
         # `rank`'s order; the key is the same before `_relative_to`, which keeps the primary
         # category and whether it is a replacement.
         keyed.append((_rank_key(paper, why, categories, len(keyed)), paper, why))
+    if ordering is not None:
+        return _ordered(keyed, categories, ordering, announced=announced, cap=cap)
     # Keys are unique (position breaks ties), so the `cap` smallest are the first `cap` of a
     # sort: only the papers shown become entries, however many matched.
     best = heapq.nsmallest(max(cap, 0), keyed, key=itemgetter(0))
     entries = tuple(DigestEntry(_relative_to(paper, categories), why) for _, paper, why in best)
     return Digest(announced=announced, entries=entries, total=len(keyed))
+
+
+def _ordered(
+    keyed: list[tuple[tuple[int, int, int, int], Paper, tuple[Reason, ...]]],
+    categories: frozenset[str],
+    ordering: Ordering,
+    *,
+    announced: date | None,
+    cap: int,
+) -> Digest:
+    """The digest in the chat's model's order: every match scored, in the rules' order so that
+    it breaks the model's ties; followed authors first (bot/rank_order.py)."""
+    keyed.sort(key=itemgetter(0))
+    ranked = rank(
+        [paper for _, paper, _ in keyed],
+        [any(r.kind is _AUTHOR for r in why) for _, _, why in keyed],
+        ordering,
+        cap,
+    )
+    entries = tuple(
+        DigestEntry(
+            _relative_to(keyed[i][1], categories),
+            keyed[i][2],
+            terms=ranked.terms.get(i, ()),
+            exploring=i == ranked.exploring,
+        )
+        for i in ranked.shown
+    )
+    return Digest(
+        announced=announced,
+        entries=entries,
+        total=len(keyed),
+        below_threshold=ranked.below_threshold,
+    )
 
 
 def _relative_to(paper: Paper, categories: frozenset[str]) -> Paper:

@@ -34,6 +34,7 @@ from bot.match import (
 )
 from bot.models import Digest, Interests, Keyword, Paper, Reason, ReasonKind
 from bot.names import surname_key
+from bot.rank_order import Ordering
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +225,7 @@ class AnnouncementIndex:
         announced: date | None,
         caps: Mapping[int, int] | int = DEFAULT_CAP,
         ledger: Callable[[int, Sequence[str]], Mapping[str, int]] | None = None,
+        orderings: Mapping[int, Ordering] | None = None,
     ) -> Iterator[tuple[int, Digest]]:
         """Each chat's digest, equal to `build_digest(papers, interests, ...)` for it, as
         (chat_id, digest) in the order the chats come.
@@ -249,7 +251,13 @@ class AnnouncementIndex:
             if ledger is not None:
                 ids = list(dict.fromkeys(papers[i].arxiv_id for i in _positions(matched.papers)))
                 sent = ledger(chat_id, ids) or None
-            candidates = _could_be_shown(chat, batch, matched, cap, sent)
+            ordering = orderings.get(chat_id) if orderings else None
+            # The model scores every match: any of them may come first.
+            candidates = (
+                matched.papers
+                if ordering is not None
+                else _could_be_shown(chat, batch, matched, cap, sent)
+            )
             positions = _positions(candidates)
             digest = assemble_digest(
                 [papers[i] for i in positions],
@@ -258,6 +266,7 @@ class AnnouncementIndex:
                 announced=announced,
                 cap=cap,
                 sent_versions=sent,
+                ordering=ordering,
             )
             if candidates != matched.papers:
                 # The matches left out rank below `cap` others: they count, unseen.

@@ -144,24 +144,37 @@ class Reason:
 
 @dataclass(frozen=True)
 class DigestEntry:
-    """A matched paper with the reasons it matched, in rank order within its digest."""
+    """A matched paper with the reasons it matched, in rank order within its digest.
+
+    When the chat's model ordered the digest, `terms` are the words that raised the paper's
+    score most (the "why" a reader can check), and `exploring` marks the one paper a day the
+    model is least sure about, shown so that the chat's 👍/👎 on it teach the model and the
+    digest does not narrow to what it already shows.
+    """
 
     paper: Paper
     reasons: tuple[Reason, ...]
+    terms: tuple[str, ...] = ()
+    exploring: bool = False
 
 
 @dataclass(frozen=True)
 class Digest:
-    """One chat's digest for one announcement; `entries` is capped, `total` is not."""
+    """One chat's digest for one announcement; `entries` is capped, `total` is not.
+
+    `below_threshold` counts the matched papers the chat's ranking threshold hid: counted in
+    `total`, never shown, not even by `/digest more`.
+    """
 
     announced: date | None
     entries: tuple[DigestEntry, ...]
     total: int
+    below_threshold: int = 0
 
     @property
     def more(self) -> int:
-        """How many matching papers the cap left out."""
-        return self.total - len(self.entries)
+        """How many matching papers the cap left out (the threshold's are not among them)."""
+        return self.total - len(self.entries) - self.below_threshold
 
 
 @dataclass(frozen=True)

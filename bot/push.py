@@ -24,6 +24,7 @@ from bot.notices import (
     feed_ready_at,
     notice_due,
 )
+from bot.rank_order import AnnouncementVectors, ChatModels, orderings_for
 from bot.render.buttons import paper_buttons
 from bot.render.telegram import render_entry, render_overview
 from bot.schedule import expected_announcement, is_due, time_has_come
@@ -58,12 +59,15 @@ async def queue_due_digests(
     translator: TranslationService,
     now: datetime,
     queued_some: Callable[[], None] | None = None,
+    ranking: ChatModels | None = None,
 ) -> int:
     """Queue the digest of every due chat, or a one-line note when its digest is late or arXiv
     did not announce (bot.notices); returns how many chats got something queued.
 
     `queued_some` is called after each batch of digests (the sender's wake), so a big push
-    starts sending with its first thousand digests, not after the last.
+    starts sending with its first thousand digests, not after the last. With `ranking` (the
+    bot's bot.ranking.Ranking) a chat with a trained model gets its digest in the model's order
+    (bot/rank_order.py); without it, or for a chat without a model, the rules' order.
     """
     latest = papers.latest_announcement(store)
     state = announcement_now(store, now)
@@ -102,7 +106,7 @@ async def queue_due_digests(
             outbox.enqueue_note(store, chat.chat_id, state.expected, notice.value, text)
             queued += 1
     if due and latest is not None:
-        queued += await _queue_digests(store, translator, due, latest, queued_some)
+        queued += await _queue_digests(store, translator, due, latest, queued_some, ranking)
     return queued
 
 
@@ -116,6 +120,7 @@ async def _queue_digests(
     due: Sequence[Chat],
     latest: date,
     queued_some: Callable[[], None] | None,
+    ranking: ChatModels | None = None,
 ) -> int:
     """Match every due chat against the announcement in one pass (bot.match_index) and queue
     each digest as it comes.
@@ -124,14 +129,34 @@ async def _queue_digests(
     `PUSH_BATCH` chats, the ledger rows of a chat's matching papers, the translation cache, and
     one transaction for its messages. The event loop gets a turn after each digest, so the
     sender keeps sending and commands are answered while 100,000 digests are queued.
+
+    With `ranking`, each batch's models are read at once, and the day's papers are turned into
+    vectors once for the whole push: a chat's model then costs one scoring of its matches.
     """
     # Indexing folds every title and abstract (LaTeX rendered): seconds for a big day, so it
     # runs off the event loop, which keeps answering commands meanwhile.
     announced = papers.announced_papers(store, latest)
     index = await asyncio.to_thread(AnnouncementIndex, announced)
+    vectors = AnnouncementVectors(announced)
+    if ranking is not None:
+        # The day's papers become rows of the vocabulary (a no-op when the fetch refitted it).
+        await ranking.refit()
     for start in range(0, len(due), PUSH_BATCH):
         batch = {chat.chat_id: chat for chat in due[start : start + PUSH_BATCH]}
         followed = chats.subscriptions_of(store, list(batch))
+        # The models' SQL and the day's vectors (the first batch reads every paper) run off
+        # the event loop; scoring each chat's matches runs with its digest.
+        orderings = (
+            await asyncio.to_thread(
+                orderings_for,
+                ranking,
+                list(batch),
+                {chat_id: chat.rank_threshold for chat_id, chat in batch.items()},
+                vectors,
+            )
+            if ranking is not None
+            else None
+        )
         digests = index.digests(
             (
                 (chat_id, chats.interests_of(chat, followed.get(chat_id, ())))
@@ -142,6 +167,7 @@ async def _queue_digests(
             ledger=lambda chat_id, arxiv_ids: deliveries.delivered_versions(
                 store, chat_id, arxiv_ids
             ),
+            orderings=orderings,
         )
         for chat_id, digest in digests:
             await _queue_digest(store, translator, batch[chat_id], latest, digest)

@@ -79,6 +79,7 @@ async def _digest_for(
         chat,
         cap=cap,
         first=first,
+        ranking=services(context).ranking,
     )
     if result is None:
         last = fetchlog.last_fetch(store)

@@ -2,8 +2,8 @@
 
 Callback data: `set:menu`, `set:l` (language menu), `set:l:CODE`, `set:t` (time menu),
 `set:t:HH:MM`, `set:z` (time zone menu), `set:z:ZONE`, `set:max`, `set:cross`, `set:repl`,
-`set:sum`, `set:nm`, `set:na`, `set:ui`. All stay far under 64 bytes (the longest IANA name is
-32 characters).
+`set:sum`, `set:nm`, `set:na`, `set:ui`, `set:rt` (ranking threshold). All stay far under 64
+bytes (the longest IANA name is 32 characters).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from bot.chat_settings import (
     zone_label,
 )
 from bot.i18n import t, ui_language_name
+from bot.rank_order import parse_threshold
 from bot.render.telegram import echo, escape
 from handlers.common import (
     Context,
@@ -71,6 +72,11 @@ def settings_view(chat: Chat) -> tuple[str, InlineKeyboardMarkup]:
             "set:na",
         ),
         button(f"🗣 {t('set_interface', lang)}: {ui_language_name(lang)}", "set:ui"),
+        button(
+            f"🧭 {t('set_threshold', lang)}: "
+            f"{t(f'threshold_{parse_threshold(chat.rank_threshold).value}', lang)}",
+            "set:rt",
+        ),
     ]
     return t("settings_title", lang), InlineKeyboardMarkup(rows)
 
@@ -257,11 +263,18 @@ async def settings_button(update: Update, context: Context) -> None:
             )
         elif action == "ui":
             chat = await _set(update, context, chat, ui_language="en" if lang == "zh" else "zh")
+        elif action == "rt":
+            threshold = parse_threshold(chat.rank_threshold).following
+            chat = await _set(update, context, chat, rank_threshold=threshold.value)
         elif action != "menu":
             raise SettingError(query.data or "")
     except SettingError:
         await query.answer()  # forged or stale data
         return
-    await query.answer()
+    if action == "rt":
+        # What the new value does, in a line: the button's label alone cannot say it.
+        await query.answer(t(f"threshold_explained_{chat.rank_threshold}", lang))
+    else:
+        await query.answer()
     text, keyboard = settings_view(chat)
     await edit(update, context, text, reply_markup=keyboard)

@@ -37,6 +37,8 @@ class Chat:
     notice_kind: str | None  # which note: "delayed" or "quiet"
     created_at: str
     updated_at: str
+    # off, low or high (bot.rank_order.Threshold): which papers the chat's model may hide.
+    rank_threshold: str = "off"
 
 
 @dataclass(frozen=True)

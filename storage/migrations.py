@@ -292,6 +292,16 @@ def m0008_ranker_models(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="0009_rank_threshold")
+def m0009_rank_threshold(db: Database) -> None:
+    """Each chat's ranking threshold (/settings): which papers its model may hide; off (none)
+    until the chat turns it on."""
+    db.execute(
+        "ALTER TABLE chats ADD COLUMN rank_threshold TEXT NOT NULL DEFAULT 'off'"
+        " CHECK (rank_threshold IN ('off', 'low', 'high'))"
+    )
+
+
 @MIGRATIONS(name="0010_saved_watch")
 def m0010_saved_watch(db: Database) -> None:
     """What each chat knows of a paper it saved (version, journal reference, DOI), so a new

@@ -220,6 +220,7 @@ async def test_settings_keyboard_toggles_and_menus(running_bot: RunningBot) -> N
         "set:nm",
         "set:na",
         "set:ui",
+        "set:rt",
     ]
     for press in (
         "set:cross",

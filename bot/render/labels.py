@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.i18n import t
+
 
 @dataclass(frozen=True)
 class Labels:
@@ -29,6 +31,9 @@ class Labels:
     category: str
     author: str
     links: str
+    # The model's order (bot/rank_order.py); worded in bot/i18n.py, English and Chinese.
+    exploring: str = t("digest_exploring", "en")
+    below_threshold: str = t("digest_below_threshold", "en")  # "{count}"
 
 
 _EN = Labels(
@@ -73,6 +78,8 @@ _ZH = Labels(
     category="分类 {value}",
     author="作者 {value}",
     links="链接",
+    exploring=t("digest_exploring", "zh"),
+    below_threshold=t("digest_below_threshold", "zh"),
 )
 
 _ZH_TW = Labels(

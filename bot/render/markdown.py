@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from bot.arxiv_text import markdown_text
 from bot.models import Digest, Paper, PaperText
 from bot.render.labels import labels
+from bot.render.telegram import terms_line
 from bot.text import normalize_space
 
 INDENT = "    "
@@ -62,8 +63,9 @@ def render_markdown(digest: Digest, texts: Mapping[str, PaperText], language: st
     for index, entry in enumerate(digest.entries, 1):
         paper = entry.paper
         text = _text(texts, paper, language)
+        mark = "🎲 " if entry.exploring else ""
         lines.append(
-            f"| [^{index}] | [{link_text(paper.title)}]({paper.abs_url}) | "
+            f"| [^{index}] | {mark}[{link_text(paper.title)}]({paper.abs_url}) | "
             f"{table_cell(text.summary)} |"
         )
     if digest.more > 0:
@@ -71,6 +73,8 @@ def render_markdown(digest: Digest, texts: Mapping[str, PaperText], language: st
             "",
             words.more.format(count=digest.more).replace("/digest more", "").rstrip(" :："),
         ]
+    if digest.below_threshold > 0:
+        lines += ["", words.below_threshold.format(count=digest.below_threshold)]
     lines += ["", f"# {words.details_heading}", ""]
     for index, entry in enumerate(digest.entries, 1):
         paper = entry.paper
@@ -82,14 +86,14 @@ def render_markdown(digest: Digest, texts: Mapping[str, PaperText], language: st
         # The original title under the translated one; an untranslated title is said once.
         if text.translated:
             lines += [INDENT + feed_text(paper.title), ""]
-        lines += [
-            f"{INDENT}[{paper.abs_url}]({paper.abs_url})",
-            "",
-            INDENT + feed_text(text.summary),
-            "",
-            INDENT,
-            "",
-        ]
+        lines += [f"{INDENT}[{paper.abs_url}]({paper.abs_url})", ""]
+        # Why the model put it here: its strongest terms (vocabulary words, escaped like feed
+        # text), and the exploring paper said to be one.
+        if entry.terms:
+            lines += [f"{INDENT}🧭 {feed_text(terms_line(entry.terms))}", ""]
+        if entry.exploring:
+            lines += [f"{INDENT}🎲 {words.exploring}", ""]
+        lines += [INDENT + feed_text(text.summary), "", INDENT, ""]
         if text.translated and normalize_space(text.abstract) != normalize_space(paper.abstract):
             lines += [INDENT + feed_text(text.abstract), ""]
         lines += [INDENT + feed_text(paper.abstract), INDENT]

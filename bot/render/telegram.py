@@ -27,6 +27,8 @@ TITLE_LIMIT = 400
 NAME_LIMIT = 100
 LINE_LIMIT = 300
 SUMMARY_LIMIT = 400
+# The 🧭 line of an entry the model ordered: three terms, one line on a phone.
+TERMS_LIMIT = 60
 
 
 _TAG = re.compile(r"<[^>]*>")
@@ -141,6 +143,10 @@ def render_entry(entry: DigestEntry, text: PaperText, language: str, index: int)
     if entry.reasons:
         why = " · ".join(reason_text(r, words) for r in entry.reasons)
         head.append(f"🎯 {escape(cut_text(why, LINE_LIMIT))}")
+    if entry.terms:
+        head.append(f"🧭 {escape(terms_line(entry.terms))}")
+    if entry.exploring:
+        head.append(f"🎲 <i>{escape(words.exploring)}</i>")
     if summary:
         head.append(f"💡 {escape(summary)}")
     header = "\n".join(head)
@@ -169,10 +175,17 @@ def render_entry(entry: DigestEntry, text: PaperText, language: str, index: int)
     return message
 
 
+def terms_line(terms: tuple[str, ...]) -> str:
+    """The words behind a model's order, `diffusion · score matching · denoising`, short
+    enough for one line on a phone (unescaped)."""
+    return cut_text(" · ".join(terms), TERMS_LIMIT)
+
+
 def _overview_item(index: int, entry: DigestEntry, text: PaperText) -> str:
     title, _, summary, _ = _shown(text, entry.paper)
     shown = title or entry.paper.versioned_id
-    line = f'{index}. <a href="{_attr(entry.paper.abs_url)}">{escape(shown)}</a>'
+    mark = "🎲 " if entry.exploring else ""
+    line = f'{index}. {mark}<a href="{_attr(entry.paper.abs_url)}">{escape(shown)}</a>'
     if summary:
         line += f"\n    {escape(summary)}"
     return line
@@ -187,7 +200,11 @@ def render_overview(digest: Digest, texts: Mapping[str, PaperText], language: st
     day = digest.announced.isoformat() if digest.announced else "—"
     title = f"<b>{escape(words.digest_title.format(date=day, count=digest.total))}</b>"
     if not digest.entries:
-        return [f"{title}\n{escape(words.no_papers)}"]
+        lines = [title, escape(words.no_papers)]
+        if digest.below_threshold > 0:
+            # Everything matched was under the threshold: say so, or the day looks empty.
+            lines.append(escape(words.below_threshold.format(count=digest.below_threshold)))
+        return ["\n".join(lines)]
     items = [
         _overview_item(
             i, entry, texts.get(entry.paper.arxiv_id) or _original(entry.paper, language)
@@ -196,6 +213,8 @@ def render_overview(digest: Digest, texts: Mapping[str, PaperText], language: st
     ]
     if digest.more > 0:
         items.append(escape(words.more.format(count=digest.more)))
+    if digest.below_threshold > 0:
+        items.append(escape(words.below_threshold.format(count=digest.below_threshold)))
     return _balanced(title, items)
 
 
@@ -267,6 +286,10 @@ def render_text(digest: Digest, texts: Mapping[str, PaperText], language: str) -
         )
         lines.append(f"   {paper.abs_url}  {paper.pdf_url}")
         lines.append(f"   {words.why}: {' · '.join(reason_text(r, words) for r in entry.reasons)}")
+        if entry.terms:
+            lines.append(f"   🧭 {terms_line(entry.terms)}")
+        if entry.exploring:
+            lines.append(f"   🎲 {words.exploring}")
         if summary:
             lines.append(f"   {words.summary}: {summary}")
         lines.append("")
@@ -277,4 +300,6 @@ def render_text(digest: Digest, texts: Mapping[str, PaperText], language: str) -
         lines.append("")
     if digest.more > 0:
         lines.append(words.more.format(count=digest.more))
+    if digest.below_threshold > 0:
+        lines.append(words.below_threshold.format(count=digest.below_threshold))
     return "\n".join(lines).rstrip() + "\n"
