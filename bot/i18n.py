@@ -583,6 +583,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "forget_cancelled": {
         "en": "✖️ Nothing was forgotten.",
         "zh": "✖️ 未删除任何内容。",
+    },
     # The model's order of a digest (bot/rank_order.py): read by bot/render/labels.py, as the
     # digest is a document in the digest language.
     "digest_exploring": {
