@@ -603,16 +603,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "排序阈值：关。你的 👍/👎/⭐ 决定摘要的顺序，不隐藏任何论文。",
     },
     "threshold_explained_low": {
-        "en": "Ranking threshold low: papers your 👍/👎/⭐ give under a 25% chance are hidden "
-        "and counted; followed authors always show.",
-        "zh": "排序阈值：低。根据你的 👍/👎/⭐，可能性低于 25% 的论文会被隐藏并计数；"
-        "关注的作者始终显示。",
+        "en": "Ranking threshold low: hides papers scoring below 95% of the ones you would 👍 "
+        "(measured on your own 👍/⭐), counted in the overview; followed authors always show.",
+        "zh": "排序阈值：低。隐藏评分低于你会点 👍 的论文中 95% 的那些（按你自己的 👍/⭐ 估计），"
+        "并在概览中计数；关注的作者始终显示。",
     },
     "threshold_explained_high": {
-        "en": "Ranking threshold high: papers your 👍/👎/⭐ give under a 50% chance are hidden "
-        "and counted; followed authors always show.",
-        "zh": "排序阈值：高。根据你的 👍/👎/⭐，可能性低于 50% 的论文会被隐藏并计数；"
-        "关注的作者始终显示。",
+        "en": "Ranking threshold high: keeps the best three quarters of what you would 👍 and "
+        "hides much more of the rest, counted in the overview; followed authors always show.",
+        "zh": "排序阈值：高。保留你会点 👍 的论文中评分最高的四分之三，隐藏更多其余论文，"
+        "并在概览中计数；关注的作者始终显示。",
     },
 }
 

@@ -16,7 +16,6 @@ Pure: papers, reasons' flags and a model in, positions out.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -40,14 +39,14 @@ class Threshold(StrEnum):
     LOW = "low"
     HIGH = "high"
 
-    @property
-    def margin(self) -> float | None:
-        """The model's margin under which a paper is hidden (None: none is): probability
-        1 / (1 + exp(-margin)) below 0.25 for low, below 0.5 for high."""
+    def cut(self, model: ChatModel) -> float | None:
+        """The model's margin under which a paper is hidden (None: none is): for low, below
+        what 95% of the papers the chat would like score; for high, 75% (bot.ranker's cuts,
+        measured on the chat's own likes)."""
         if self is Threshold.LOW:
-            return math.log(0.25 / 0.75)
+            return model.cuts[0]
         if self is Threshold.HIGH:
-            return 0.0
+            return model.cuts[1]
         return None
 
     @property
@@ -106,7 +105,7 @@ def rank(
     from bot.ranker import score, top_terms
 
     scores = score(ordering.model, papers) or ()
-    cut = ordering.threshold.margin
+    cut = ordering.threshold.cut(ordering.model)
     # Sorted is stable: among equal keys the rules' order (the order given) stays.
     ordered = sorted(range(len(papers)), key=lambda i: (not followed[i], -scores[i]))
     visible = [i for i in ordered if cut is None or followed[i] or scores[i] >= cut]

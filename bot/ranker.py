@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,6 +42,13 @@ WEAK_NEGATIVE_WEIGHT = 0.1
 # chat instead of one weight per term its training papers used (tens of thousands); the rest
 # move a score by little (bench/ranker.py measures precision with the kept terms only).
 MAX_TERMS = 3000
+# The ranking thresholds (/settings) as the share of the papers a chat would like that each
+# keeps: "low" hides what scores below 95% of them, "high" below 75%. Measured on the chat's own
+# likes, each scored by a model that did not see it (two folds), because the model's own
+# probabilities are not calibrated: on papers of a new day its margins for liked papers run
+# well below zero (weak negatives outnumber likes), and a fixed 50% cut hid nearly all of them.
+KEPT_BY_LOW = 0.95
+KEPT_BY_HIGH = 0.75
 
 
 class Feedback(StrEnum):
@@ -128,6 +136,8 @@ class ChatModel:
     columns: np.ndarray
     weights: np.ndarray
     intercept: float
+    # The margins under which the low and high thresholds hide a paper (see KEPT_BY_LOW).
+    cuts: tuple[float, float] = (-math.inf, -math.inf)
 
     def decision(self, vectors: sparse.csr_matrix) -> np.ndarray:
         """The logistic regression's margin for each row (positive: likely liked)."""
@@ -143,6 +153,7 @@ class ChatModel:
             terms=self.vocabulary.terms[self.columns].astype(str),
             weights=self.weights,
             intercept=np.array(self.intercept),
+            cuts=np.array(self.cuts),
         )
         return buffer.getvalue()
 
@@ -154,6 +165,9 @@ def model_from_bytes(data: bytes, vocabulary: Vocabulary) -> ChatModel | None:
         terms = stored["terms"]
         weights = stored["weights"].astype(np.float32)
         intercept = float(stored["intercept"])
+        low, high = (
+            (float(c) for c in stored["cuts"]) if "cuts" in stored.files else (-math.inf,) * 2
+        )
     index = vocabulary.vectorizer.vocabulary_
     kept = [(index[term], i) for i, term in enumerate(terms.tolist()) if term in index]
     if not kept:
@@ -164,6 +178,7 @@ def model_from_bytes(data: bytes, vocabulary: Vocabulary) -> ChatModel | None:
         columns=np.array(columns, dtype=np.int64),
         weights=weights[list(rows)],
         intercept=intercept,
+        cuts=(low, high),
     )
 
 
@@ -197,12 +212,8 @@ def train(
     columns = np.unique(vectors.indices).astype(np.int64)
     if not columns.size:
         return None  # none of the papers has a term of the vocabulary: nothing to learn from
-    from sklearn.linear_model import LogisticRegression
-
-    # liblinear: the same ranking as lbfgs on the benchmark's readers, in half the time (a few
-    # hundred rows, a few thousand columns); C=10 regularises little, signals are few and clean.
-    classifier = LogisticRegression(class_weight="balanced", C=10.0, solver="liblinear")
-    classifier.fit(vectors[:, columns], labels, sample_weight=weights)
+    fit = _fitter(vectors[:, columns], labels, weights)
+    classifier = fit(np.arange(len(papers)))
     coefficients = classifier.coef_[0].astype(np.float32)
     strongest = np.sort(np.argsort(-np.abs(coefficients), kind="stable")[:MAX_TERMS])
     strongest = strongest[coefficients[strongest] != 0]
@@ -213,7 +224,48 @@ def train(
         columns=columns[strongest],
         weights=coefficients[strongest],
         intercept=float(classifier.intercept_[0]),
+        cuts=_cuts(fit, vectors[:, columns], labels),
     )
+
+
+def _fitter(
+    vectors: sparse.csr_matrix, labels: np.ndarray, weights: np.ndarray
+) -> Callable[..., Any]:
+    """A function fitting the chat's logistic regression on the given rows."""
+    from sklearn.linear_model import LogisticRegression
+
+    def fit(rows: np.ndarray, tol: float = 1e-4) -> Any:
+        # liblinear: the same ranking as lbfgs on the benchmark's readers, in half the time (a
+        # few hundred rows, a few thousand columns); C=10 regularises little, signals are few
+        # and clean.
+        classifier = LogisticRegression(
+            class_weight="balanced", C=10.0, solver="liblinear", tol=tol
+        )
+        return classifier.fit(vectors[rows], labels[rows], sample_weight=weights[rows])
+
+    return fit
+
+
+def _cuts(
+    fit: Callable[..., Any], vectors: sparse.csr_matrix, labels: np.ndarray
+) -> tuple[float, float]:
+    """The low and high thresholds' margins: the liked papers' margins, each from the model of
+    the other fold (two halves of a fixed shuffle, so a chat's order of presses cannot put
+    every like in one half), at the shares KEPT_BY_LOW and KEPT_BY_HIGH keep."""
+    rows = np.arange(len(labels))
+    shuffled = np.random.default_rng(0).permutation(rows)
+    unseen: list[float] = []
+    for fold in (shuffled[::2], shuffled[1::2]):
+        rest = np.setdiff1d(rows, fold)
+        liked = fold[labels[fold] == 1]
+        if not liked.size or len(set(labels[rest].tolist())) < 2:
+            continue
+        # A looser tolerance: the cuts are quantiles of a few margins, not a ranking.
+        unseen.extend(fit(rest, 1e-2).decision_function(vectors[liked]).tolist())
+    if not unseen:
+        return (-math.inf, -math.inf)  # too few likes to measure: the thresholds hide nothing
+    low, high = np.quantile(unseen, [1 - KEPT_BY_LOW, 1 - KEPT_BY_HIGH])
+    return (float(low), float(high))
 
 
 def score(model: ChatModel | None, papers: Sequence[Paper]) -> tuple[float, ...] | None:

@@ -75,7 +75,7 @@ async def test_a_chat_with_a_model_gets_its_push_in_the_models_order(
     assert all("🎲" not in text for text in ranked[1:-1])
     exploring = next(p for p in today if p.title == titles[-1])
     margins = model.decision(model.vocabulary.vectors(today))
-    hidden = {p.arxiv_id for p, m in zip(today, margins, strict=True) if m < 0}
+    hidden = {p.arxiv_id for p, m in zip(today, margins, strict=True) if m < model.cuts[1]}
     below = len(hidden - {exploring.arxiv_id})
     assert 0 < below < len(today) - CAP
     assert f"{below} below your ranking threshold (/settings)" in ranked[0]

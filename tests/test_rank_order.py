@@ -84,25 +84,31 @@ def test_a_followed_authors_paper_comes_first_and_is_never_hidden() -> None:
     assert all("diffusion" in e.paper.title for e in digest.entries[1:])
 
 
-def test_the_threshold_hides_what_the_model_gives_a_low_probability_and_counts_it() -> None:
+def test_the_threshold_hides_what_scores_below_the_chats_own_likes_and_counts_it() -> None:
     today = _today()
-    scores = score(_model(), today)
+    model = _model()
+    scores = score(model, today)
     assert scores is not None
-    for threshold, probability in ((Threshold.LOW, 0.25), (Threshold.HIGH, 0.5)):
-        below = sum(1 / (1 + math.exp(-s)) < probability for s in scores)
+    low, high = model.cuts
+    assert low <= high
+    hidden_by = {}
+    for threshold, cut in ((Threshold.LOW, low), (Threshold.HIGH, high)):
+        below = sum(s < cut for s in scores)
         digest = build_digest(
-            today,
-            CS_LG,
-            announced=DAY,
-            cap=100,
-            ordering=Ordering(_model(), threshold, explore=False),
+            today, CS_LG, announced=DAY, cap=100, ordering=Ordering(model, threshold, explore=False)
         )
-        assert 0 < below < 40
         assert digest.below_threshold == below
         assert len(digest.entries) == 40 - below and digest.more == 0
-        assert not any("graph" in e.paper.title for e in digest.entries)
+        # The liked topic stays; high hides the disliked one.
+        assert all(
+            any(e.paper is p for e in digest.entries) for p in today if "diffusion" in p.title
+        )
+        if threshold is Threshold.HIGH:
+            assert not any("graph" in e.paper.title for e in digest.entries)
+        hidden_by[threshold] = below
+    assert 0 < hidden_by[Threshold.LOW] <= hidden_by[Threshold.HIGH] < 40
     off = build_digest(
-        today, CS_LG, announced=DAY, cap=100, ordering=Ordering(_model(), explore=False)
+        today, CS_LG, announced=DAY, cap=100, ordering=Ordering(model, explore=False)
     )
     assert off.below_threshold == 0 and len(off.entries) == 40
 
@@ -206,7 +212,7 @@ def test_the_ordered_digest_holds_the_matches_minus_the_hidden_once_within_the_c
     assert len(shown) + digest.more + digest.below_threshold == digest.total
     assert sum(e.exploring for e in digest.entries) <= 1
     scores = score(_model(), papers) or ()
-    cut = threshold.margin
+    cut = threshold.cut(_model())
     hidden = {
         p.arxiv_id
         for p, s in zip(papers, scores, strict=True)

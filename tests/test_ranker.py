@@ -72,6 +72,9 @@ def test_a_chat_that_likes_diffusion_sees_diffusion_papers_first() -> None:
     ranked = [p for _, p in sorted(zip(scores, today, strict=True), key=lambda x: -x[0])]
     assert all("diffusion" in p.title for p in ranked[:10])
     assert "graph" in ranked[-1].title or "graph" in ranked[-2].title
+    # The thresholds' cuts, measured on likes the model did not see: high keeps fewer.
+    low, high = model.cuts
+    assert -1e9 < low <= high < 1e9
     why = top_terms(model, ranked[0], 3)
     assert 1 <= len(why) <= 3
     assert any(word in " ".join(why) for word in ("diffusion", "denoising", "generative"))
