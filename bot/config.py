@@ -102,6 +102,9 @@ class Settings:
     webhook_secret: str = field(default="", repr=False)
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
+    # Days of papers, listings and translations kept (saved, voted and queued papers always);
+    # None: RETENTION_DAYS=off, nothing is pruned.
+    retention_days: int | None = 90
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some fields changed (the CLI's `--translator`, tests)."""
@@ -181,6 +184,18 @@ def _daily_tokens(raw: str) -> int | None:
     return int(raw)
 
 
+def _retention_days(raw: str) -> int | None:
+    # 0 would prune every paper but the latest day's: too easy a typo for "keep everything".
+    if raw.lower() == "off":
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(
+            f"RETENTION_DAYS: {raw!r} is not a number of days (1 or more), "
+            "or off to keep everything"
+        )
+    return int(raw)
+
+
 def _translate_to(raw: str) -> str:
     code = languages.spellings().get(raw.strip().replace("_", "-").lower())
     if code is None:
@@ -242,4 +257,5 @@ def load_settings(
         webhook_secret=_webhook_secret(get("WEBHOOK_SECRET", "")),
         webhook_listen=get("WEBHOOK_LISTEN", defaults.webhook_listen),
         webhook_port=_port("WEBHOOK_PORT", get("WEBHOOK_PORT", str(defaults.webhook_port))),
+        retention_days=_retention_days(get("RETENTION_DAYS", str(defaults.retention_days))),
     )

@@ -496,6 +496,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This broadcast was already sent or cancelled.",
         "zh": "此广播已发送或已取消。",
     },
+    "status_database": {
+        "en": "Database: {total} MB (file {file} MB + WAL {wal} MB; {free} MB free inside)",
+        "zh": "数据库：{total} MB（文件 {file} MB + WAL {wal} MB；其中空闲 {free} MB）",
+    },
 }
 
 

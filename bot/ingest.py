@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import httpx
@@ -21,7 +22,7 @@ from bot.models import AnnounceType, Feed, Paper
 from bot.sources.fetch import FetchError, FetchResult, FetchState, feed_url, fetch_feed
 from bot.sources.rss import FEED_ITEM_CAP, FeedError
 from bot.sources.taxonomy import get_taxonomy
-from storage import fetchlog, papers
+from storage import fetchlog, papers, retention
 from storage.clock import utc_now
 from storage.database import Store
 from storage.fetchlog import FetchStatus
@@ -70,6 +71,7 @@ class FetchReport:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     error: str | None = None
     feeds: int = 1  # feed requests made (more than one when arXiv's item cap split the fetch)
+    pruned: retention.PruneReport | None = None  # what retention removed after storing it
 
     @property
     def is_new_announcement(self) -> bool:
@@ -237,7 +239,24 @@ async def fetch_and_store(
             )
         announced = feed.announced if feed is not None else fetchlog.stored_announcement(store, url)
         fetched.append(_Fetched(codes, url, started, result, announced))
-    return _store(store, feed_url(base, requested), requested, previous, fetched, requests)
+    report = _store(store, feed_url(base, requested), requested, previous, fetched, requests)
+    if report.status is FetchStatus.OK and settings.retention_days is not None:
+        report = replace(report, pruned=await prune_after_fetch(store, settings.retention_days))
+    return report
+
+
+async def prune_after_fetch(store: Store, days: int) -> retention.PruneReport | None:
+    """Retention after a stored announcement, for the bot's fetch job and `python -m bot fetch`
+    alike: in a worker thread, in batches (storage.retention), so the bot keeps answering.
+    A failure is logged and the fetch still counts: the next announcement prunes again."""
+    try:
+        pruned = await asyncio.to_thread(retention.prune, store, days)
+    except sqlite3.Error:
+        log.exception("pruning data older than %d days failed", days)
+        return None
+    if pruned.rows:
+        log.info("retention (%d days): %s", days, pruned.summary())
+    return pruned
 
 
 def _store(
