@@ -10,8 +10,12 @@ with `RETENTION_DAYS` days kept (90 by default):
   go `days` after they were first kept. Days count from the latest announcement, not from the
   clock: a bot that was down for months still has the last day it fetched to show.
 - translations made more than `days` ago (a paper seen again is translated again);
-- sent outbox rows after 7 days, failed and dropped ones after 30 (Telegram's refusals are the
-  evidence an operator looks for; a month is enough to look). Pending rows are never touched.
+- a paper's message in the outbox goes 12 hours after Telegram confirmed it: its record is the
+  ledger row (chat, paper, version, announcement, Telegram's message id, when), and its text
+  is the bulk of the database (a day's push to 1,000 chats is 40 MB). Other sent messages
+  (overviews, notes, alerts, broadcasts, whose progress /stats shows) go after 7 days; failed
+  and dropped ones after 30 (Telegram's refusals are the evidence an operator looks for; a
+  month is enough to look). Pending rows are never touched.
 - the ledger row of a chat and a paper goes with the paper. The ledger keeps a paper from
   reaching a chat twice, and a pruned paper comes back only as a new version (arXiv lists a
   paper as new or cross-listed once, when it is announced); a new version is shown to a chat
@@ -37,6 +41,8 @@ from pathlib import Path
 from storage.database import Store
 
 DEFAULT_DAYS = 90
+# A paper's message is recorded in the ledger once sent: half a day covers the push it was in.
+SENT_PAPER_KEPT = timedelta(hours=12)
 SENT_KEPT_DAYS = 7
 FAILED_KEPT_DAYS = 30
 # Rows per transaction: a few milliseconds each, so commands wait at most that long.
@@ -167,24 +173,36 @@ def prune(
         batch,
         pause,
     )
+    paper_cutoff = _stamp(clock - SENT_PAPER_KEPT)
     sent_cutoff = _stamp(clock - timedelta(days=SENT_KEPT_DAYS))
     failed_cutoff = _stamp(clock - timedelta(days=FAILED_KEPT_DAYS))
     # sent_at >= created_at, so the created_at index finds every candidate of both rules; the
     # `+` keeps SQLite from walking the status index instead, which reads every sent row.
-    outbox = _in_batches(
-        store,
-        "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < ? AND"
-        " +status = 'sent' AND sent_at < ? LIMIT ?)",
-        [sent_cutoff, sent_cutoff],
-        batch,
-        pause,
-    ) + _in_batches(
-        store,
-        "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < ? AND"
-        " +status IN ('failed', 'dropped') LIMIT ?)",
-        [failed_cutoff],
-        batch,
-        pause,
+    outbox = (
+        _in_batches(
+            store,
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < ? AND"
+            " +status = 'sent' AND sent_at < ? AND arxiv_id IS NOT NULL LIMIT ?)",
+            [paper_cutoff, paper_cutoff],
+            batch,
+            pause,
+        )
+        + _in_batches(
+            store,
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < ? AND"
+            " +status = 'sent' AND sent_at < ? LIMIT ?)",
+            [sent_cutoff, sent_cutoff],
+            batch,
+            pause,
+        )
+        + _in_batches(
+            store,
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < ? AND"
+            " +status IN ('failed', 'dropped') LIMIT ?)",
+            [failed_cutoff],
+            batch,
+            pause,
+        )
     )
     freed = give_back_space(store, pause=pause)
     return PruneReport(listings, removed_papers, ledger, translations, outbox, freed)
