@@ -13,6 +13,7 @@ from bench import (
     matching,
     push,
     ranker,
+    retention,
     startup,
     summaries,
     text,
@@ -38,6 +39,7 @@ def main() -> None:
         summaries,
         ranker,
         commands,
+        retention,
     ):
         for line in bench.run(quick=args.quick):
             print(line, flush=True)

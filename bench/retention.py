@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 from bench.matching import workload
@@ -73,12 +74,12 @@ def summary_of(paper: Paper) -> str:
     return paper.abstract.split(". ", 1)[0][:300]
 
 
-def entry_text(paper: Paper, number: int) -> str:
+def entry_text(paper: Paper) -> str:
     """A paper's message as the renderer lays it out (bot.render.telegram.render_entry), with
-    the stand-in translations: the same bytes give or take a few tags."""
+    the stand-in translations and without its number: the same bytes give or take a few tags."""
     title, abstract = html.escape(paper.title), html.escape(paper.abstract)
     return (
-        f"<b>{number}. {fake_chinese(paper.title)}</b>\n<i>{title}</i>\n"
+        f"{fake_chinese(paper.title)}</b>\n<i>{title}</i>\n"
         f"👥 {html.escape(', '.join(paper.authors[:10]))}\n"
         f'🏷 {" ".join(paper.categories)} · <a href="{paper.abs_url}">abs</a> · '
         f'<a href="{paper.pdf_url}">pdf</a>\n'
@@ -88,9 +89,12 @@ def entry_text(paper: Paper, number: int) -> str:
     )
 
 
-def digest_messages(chat_id: int, digest: Digest) -> list[OutboxMessage]:
+def digest_messages(
+    chat_id: int, digest: Digest, rendered: Mapping[str, tuple[str, dict[str, Any]]]
+) -> list[OutboxMessage]:
     """The overview (numbered translated titles) and one message per paper, as the push
-    queues them (bot.push.digest_messages)."""
+    queues them (bot.push.digest_messages); `rendered` is each shown paper's message body
+    and buttons, made once for every chat that gets it (as the push makes the buttons)."""
     day = digest.announced
     overview = "\n".join(
         [f"📰 arXiv {day} · {len(digest.entries)}/{digest.total}"]
@@ -99,14 +103,15 @@ def digest_messages(chat_id: int, digest: Digest) -> list[OutboxMessage]:
     messages = [OutboxMessage(chat_id, 0, overview, announced=day)]
     for number, entry in enumerate(digest.entries, 1):
         paper = entry.paper
+        body, buttons = rendered[paper.arxiv_id]
         messages.append(
             OutboxMessage(
                 chat_id,
                 number,
-                entry_text(paper, number),
+                f"<b>{number}. {body}",
                 arxiv_id=paper.arxiv_id,
                 version=paper.version,
-                reply_markup=paper_buttons(paper).to_dict(),
+                reply_markup=buttons,
                 announced=day,
             )
         )
@@ -172,10 +177,11 @@ def _push(
     cache.put_many(
         LANGUAGE, {t: fake_chinese(t) for t in texts if t not in cached}, backend="bench"
     )
+    rendered = {i: (entry_text(p), paper_buttons(p).to_dict()) for i, p in shown.items()}
     queued = 0
     with store.lock, store.db.atomic():
         for chat_id, digest in digests:
-            messages = digest_messages(chat_id, digest) if digest.entries else []
+            messages = digest_messages(chat_id, digest, rendered) if digest.entries else []
             outbox.enqueue_digest(store, chat_id, day, messages)
             queued += len(messages)
     return queued
