@@ -297,6 +297,8 @@ def m0008_ranker_models(db: Database) -> None:
 log = logging.getLogger(__name__)
 # PRAGMA auto_vacuum's value for INCREMENTAL.
 _INCREMENTAL = 2
+# A new database is switched in milliseconds: only an upgrade's VACUUM is worth a log line.
+_WORTH_SAYING = 10_000_000
 
 
 @MIGRATIONS(name="0012_retention", transactional=False)
@@ -315,9 +317,10 @@ def m0012_retention(db: Database) -> None:
         pages, size = db.execute(
             "SELECT page_count, page_size FROM pragma_page_count(), pragma_page_size()"
         ).fetchone()
-        log.info(
-            "switching the database to incremental vacuum: a one-time VACUUM of %.0f MB",
-            pages * size / 1e6,
-        )
+        if pages * size > _WORTH_SAYING:
+            log.info(
+                "switching the database to incremental vacuum: a one-time VACUUM of %.0f MB",
+                pages * size / 1e6,
+            )
         db.execute("PRAGMA auto_vacuum = INCREMENTAL")
         db.execute("VACUUM")
