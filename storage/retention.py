@@ -13,9 +13,9 @@ with `RETENTION_DAYS` days kept (90 by default):
 - a paper's message in the outbox goes 12 hours after Telegram confirmed it: its record is the
   ledger row (chat, paper, version, announcement, Telegram's message id, when), and its text
   is the bulk of the database (a day's push to 1,000 chats is 40 MB). Other sent messages
-  (overviews, notes, alerts, broadcasts, whose progress /stats shows) go after 7 days; failed
-  and dropped ones after 30 (Telegram's refusals are the evidence an operator looks for; a
-  month is enough to look). Pending rows are never touched.
+  (overviews, notes, alerts, broadcasts) go after 7 days, failed and dropped ones after 30
+  (Telegram's refusals are the evidence an operator looks for; a month is enough to look),
+  except the latest broadcast's, whose progress /stats shows. Pending rows stay.
 - the ledger row of a chat and a paper goes with the paper. The ledger keeps a paper from
   reaching a chat twice, and a pruned paper comes back only as a new version (arXiv lists a
   paper as new or cross-listed once, when it is announced); a new version is shown to a chat
@@ -173,39 +173,38 @@ def prune(
         batch,
         pause,
     )
+    outbox = _prune_outbox(store, clock, batch, pause)
+    freed = give_back_space(store, pause=pause)
+    return PruneReport(listings, removed_papers, ledger, translations, outbox, freed)
+
+
+def _prune_outbox(store: Store, clock: datetime, batch: int, pause: Callable[[], None]) -> int:
+    """Finished outbox rows past their time (see the module's docstring); returns how many."""
     paper_cutoff = _stamp(clock - SENT_PAPER_KEPT)
     sent_cutoff = _stamp(clock - timedelta(days=SENT_KEPT_DAYS))
     failed_cutoff = _stamp(clock - timedelta(days=FAILED_KEPT_DAYS))
-    # sent_at >= created_at, so the created_at index finds every candidate of both rules; the
+    # /stats counts the latest broadcast's rows: they stay while it is the latest.
+    row = store.db.execute("SELECT MAX(id) FROM broadcasts WHERE status = 'queued'").fetchone()
+    # No broadcast yet: -1 matches no row (`ref IS NOT NULL` would keep every non-broadcast).
+    latest = row[0] if row and row[0] is not None else -1
+    # sent_at >= created_at, so the created_at index finds every candidate of each rule; the
     # `+` keeps SQLite from walking the status index instead, which reads every sent row.
-    outbox = (
-        _in_batches(
+    rules: list[tuple[str, list[object]]] = [
+        ("+status = 'sent' AND sent_at < ? AND arxiv_id IS NOT NULL", [paper_cutoff] * 2),
+        ("+status = 'sent' AND sent_at < ? AND ref IS NOT ?", [*[sent_cutoff] * 2, latest]),
+        ("+status IN ('failed', 'dropped') AND ref IS NOT ?", [failed_cutoff, latest]),
+    ]
+    removed = 0
+    for where, params in rules:
+        removed += _in_batches(
             store,
-            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < ? AND"
-            " +status = 'sent' AND sent_at < ? AND arxiv_id IS NOT NULL LIMIT ?)",
-            [paper_cutoff, paper_cutoff],
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < ? AND "
+            f"{where} LIMIT ?)",
+            params,
             batch,
             pause,
         )
-        + _in_batches(
-            store,
-            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < ? AND"
-            " +status = 'sent' AND sent_at < ? LIMIT ?)",
-            [sent_cutoff, sent_cutoff],
-            batch,
-            pause,
-        )
-        + _in_batches(
-            store,
-            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < ? AND"
-            " +status IN ('failed', 'dropped') LIMIT ?)",
-            [failed_cutoff],
-            batch,
-            pause,
-        )
-    )
-    freed = give_back_space(store, pause=pause)
-    return PruneReport(listings, removed_papers, ledger, translations, outbox, freed)
+    return removed
 
 
 def _stamp(moment: datetime) -> str:

@@ -22,10 +22,10 @@ from bot.ingest import fetch_and_store
 from bot.match import build_digest
 from bot.models import AnnounceType, Interests, Paper
 from bot.sources.fetch import load_feed_file
-from storage import deliveries, outbox, papers, retention, saved
+from storage import broadcasts, deliveries, outbox, papers, retention, saved
 from storage.database import Store, _connect, open_store
 from storage.migrations import MIGRATIONS
-from storage.outbox import OutboxMessage
+from storage.outbox import Kind, OutboxMessage, Status
 from storage.translations import SqliteTranslationCache
 from tests.conftest import RunningBot
 from tests.fakes.feed_server import FeedServer
@@ -238,6 +238,22 @@ def test_translations_and_sent_messages_expire(
         "refused 29 days ago",
         "pending for 40 days",
     }
+    store.close()
+
+
+def test_the_latest_broadcast_keeps_its_rows_while_stats_counts_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = open_store(tmp_path / "bot.sqlite3")
+    add_chat(store)
+    at(NOW - timedelta(days=40), monkeypatch)
+    for text in ("old news", "news"):
+        draft = broadcasts.create(store, 1, text)
+        broadcasts.queue(store, draft.id, [text])
+    store.db.execute("UPDATE outbox SET status = 'sent', sent_at = created_at")
+    retention.prune(store, 90, now=NOW)
+    assert [row[0] for row in store.db.execute("SELECT text FROM outbox")] == ["news"]
+    assert outbox.counts_by_status(store, draft.id, Kind.BROADCAST) == {Status.SENT: 1}
     store.close()
 
 
