@@ -16,12 +16,13 @@ with `RETENTION_DAYS` days kept (90 by default):
   (overviews, notes, alerts, broadcasts) go after 7 days, failed and dropped ones after 30
   (Telegram's refusals are the evidence an operator looks for; a month is enough to look),
   except the latest broadcast's, whose progress /stats shows. Pending rows stay.
-- the ledger row of a chat and a paper goes with the paper. The ledger keeps a paper from
-  reaching a chat twice, and a pruned paper comes back only as a new version (arXiv lists a
-  paper as new or cross-listed once, when it is announced); a new version is shown to a chat
-  that asked for replacements and marked as one, exactly as it would be with the old row, and
-  never to a chat that did not. So the row has done its work once its paper is gone. Rows of
-  kept papers (saved, voted) stay, so their new versions are still told apart.
+- the ledger row of a chat and a paper goes when the paper's listings do, unless that chat
+  saved or voted on the paper. The ledger keeps a paper from reaching a chat twice, and an old
+  paper comes back only as a new version (arXiv lists a paper as new or cross-listed when it
+  is announced): a new version is shown to a chat that asked for replacements and marked as
+  one, exactly as it would be with the old row, and never to a chat that did not. So the row
+  has done its work by then. A paper other chats keep does not keep everyone's rows: a year
+  of saved papers, each sent to hundreds of chats, would keep a million rows.
 
 Work is done in batches, each its own short transaction under the store's lock, so a bot that
 runs this in a worker thread keeps answering between them. The freed pages go back to the file
@@ -159,8 +160,11 @@ def prune(
     removed_papers = _prune_papers(store, candidates, batch, pause)
     ledger = _in_batches(
         store,
-        "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries"
-        " WHERE announced < ? AND arxiv_id NOT IN (SELECT arxiv_id FROM papers) LIMIT ?)",
+        "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries AS d"
+        " WHERE announced < ? AND NOT EXISTS (SELECT 1 FROM saved AS s"
+        " WHERE s.chat_id = d.chat_id AND s.arxiv_id = d.arxiv_id) AND NOT EXISTS"
+        " (SELECT 1 FROM feedback AS f WHERE f.chat_id = d.chat_id AND f.arxiv_id = d.arxiv_id)"
+        " LIMIT ?)",
         [day_cutoff],
         batch,
         pause,
