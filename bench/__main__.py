@@ -14,6 +14,7 @@ from bench import (
     push,
     ranker,
     ranker_push,
+    retention,
     startup,
     summaries,
     text,
@@ -40,6 +41,7 @@ def main() -> None:
         ranker,
         ranker_push,
         commands,
+        retention,
     ):
         for line in bench.run(quick=args.quick):
             print(line, flush=True)

@@ -29,7 +29,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.matching import announcement, workload
+from bench.matching import Workload, announcement, workload
 from bench.report import figure
 from bot.config import Settings
 from bot.models import Paper
@@ -79,7 +79,11 @@ def _fill(
     from `drawn_from` (bench/matching.py's 3,000 papers by default)."""
     listings = [(p.primary_category or "cs.LG", p.arxiv_id, p.announce_type) for p in announced]
     papers.save_announcement(store, DAY, announced, listings)
-    work = workload(chats, announcement() if drawn_from is None else drawn_from)
+    fill_chats(store, workload(chats, announcement() if drawn_from is None else drawn_from))
+
+
+def fill_chats(store: Store, work: Workload) -> None:
+    """The generated chats and their subscriptions, in Chinese, due at 08:00 UTC, in bulk."""
     now = utc_now()
     with store.db.atomic():
         store.db.conn.executemany(

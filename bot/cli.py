@@ -23,6 +23,7 @@ from bot.sources.taxonomy import get_taxonomy
 from bot.translate import MemoryTranslationCache, TranslationCache, TranslationService
 from bot.translate.timeouts import install as install_timeouts
 from storage.database import DatabaseOpenError, open_store, prepare_location
+from storage.retention import database_size
 from storage.translations import SqliteTranslationCache
 
 log = logging.getLogger("bot")
@@ -143,6 +144,9 @@ async def _fetch(settings: Settings, args: argparse.Namespace) -> int:
     if report.saved_notes:
         # The bot sends them: they wait in its outbox.
         print(f"{report.saved_notes} notes queued about saved papers that changed")
+    if report.pruned is not None:
+        print(f"retention ({settings.retention_days} days): {report.pruned.summary()}")
+    print(f"database: {database_size(store).summary()}")
     return 0
 
 
@@ -194,9 +198,13 @@ def _backup(settings: Settings, args: argparse.Namespace) -> int:
 def _stats(settings: Settings) -> int:
     from storage.stats import collect
 
-    numbers = collect(open_store(settings.database_path))
+    store = open_store(settings.database_path)
+    numbers = collect(store)
     for name, value in numbers.__dict__.items():
         print(f"{name.replace('_', ' ')}: {value if value is not None else '—'}")
+    print(f"database: {database_size(store).summary()}")
+    kept = f"{settings.retention_days} days" if settings.retention_days else "off (kept for ever)"
+    print(f"retention: {kept}")
     return 0
 
 

@@ -112,6 +112,9 @@ class Settings:
     # Webhook mode's public URL, served by `run` when set (`--webhook` wins); `doctor` compares
     # it with the URL Telegram has registered. Empty: long polling.
     webhook_url: str = ""
+    # Days of papers, listings and translations kept (saved, voted and queued papers always);
+    # None: RETENTION_DAYS=off, nothing is pruned.
+    retention_days: int | None = 90
 
     def with_overrides(self, **changes: object) -> Settings:
         """A copy with some fields changed (the CLI's `--translator`, tests)."""
@@ -214,6 +217,18 @@ def _daily_tokens(raw: str) -> int | None:
     return int(raw)
 
 
+def _retention_days(raw: str) -> int | None:
+    # 0 would prune every paper but the latest day's: too easy a typo for "keep everything".
+    if raw.lower() == "off":
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(
+            f"RETENTION_DAYS: {raw!r} is not a number of days (1 or more), "
+            "or off to keep everything"
+        )
+    return int(raw)
+
+
 def _translate_to(raw: str) -> str:
     code = languages.spellings().get(raw.strip().replace("_", "-").lower())
     if code is None:
@@ -279,4 +294,5 @@ def load_settings(
         metrics_listen=get("METRICS_LISTEN", defaults.metrics_listen),
         log_format=_log_format(get("LOG_FORMAT", defaults.log_format)),
         webhook_url=_webhook_url(get("WEBHOOK_URL", "")),
+        retention_days=_retention_days(get("RETENTION_DAYS", str(defaults.retention_days))),
     )

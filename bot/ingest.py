@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import httpx
@@ -23,7 +24,7 @@ from bot.sources.fetch import FetchError, FetchResult, FetchState, feed_url, fet
 from bot.sources.rss import FEED_ITEM_CAP, FeedError
 from bot.sources.taxonomy import get_taxonomy
 from bot.watch import PaperState, note_text, now_known, what_changed
-from storage import fetchlog, papers, saved
+from storage import fetchlog, papers, retention, saved
 from storage.clock import utc_now
 from storage.database import Store
 from storage.fetchlog import FetchStatus
@@ -74,6 +75,7 @@ class FetchReport:
     error: str | None = None
     feeds: int = 1  # feed requests made (more than one when arXiv's item cap split the fetch)
     saved_notes: int = 0  # notes queued to chats whose saved papers changed (bot.watch)
+    pruned: retention.PruneReport | None = None  # what retention removed after storing it
 
     @property
     def is_new_announcement(self) -> bool:
@@ -243,7 +245,24 @@ async def fetch_and_store(
             )
         announced = feed.announced if feed is not None else fetchlog.stored_announcement(store, url)
         fetched.append(_Fetched(codes, url, started, result, announced))
-    return _store(store, feed_url(base, requested), requested, previous, fetched, requests)
+    report = _store(store, feed_url(base, requested), requested, previous, fetched, requests)
+    if report.status is FetchStatus.OK and settings.retention_days is not None:
+        report = replace(report, pruned=await prune_after_fetch(store, settings.retention_days))
+    return report
+
+
+async def prune_after_fetch(store: Store, days: int) -> retention.PruneReport | None:
+    """Retention after a stored announcement, for the bot's fetch job and `python -m bot fetch`
+    alike: in a worker thread, in batches (storage.retention), so the bot keeps answering.
+    A failure is logged and the fetch still counts: the next announcement prunes again."""
+    try:
+        pruned = await asyncio.to_thread(retention.prune, store, days)
+    except sqlite3.Error:
+        log.exception("pruning data older than %d days failed", days)
+        return None
+    if pruned.rows:
+        log.info("retention (%d days): %s", days, pruned.summary())
+    return pruned
 
 
 def _store(

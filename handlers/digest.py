@@ -41,6 +41,7 @@ from storage.chats import Chat
 from storage.database import Store
 from storage.fetchlog import FetchStatus
 from storage.outbox import Kind
+from storage.retention import database_size
 
 log = logging.getLogger(__name__)
 
@@ -383,4 +384,15 @@ async def status(update: Update, context: Context) -> None:
     if user is not None and user.id in services(context).settings.admin_ids:
         # Operators see which translation backend works and when a failing one is retried.
         lines += [escape(line) for line in await chain_report(services(context).translator)]
+        size = database_size(store)
+        lines.append(
+            t(
+                "status_database",
+                lang,
+                total=f"{size.total_bytes / 1e6:.1f}",
+                file=f"{size.file_bytes / 1e6:.1f}",
+                wal=f"{size.wal_bytes / 1e6:.1f}",
+                free=f"{size.free_bytes / 1e6:.1f}",
+            )
+        )
     await reply(update, context, "\n".join(lines))

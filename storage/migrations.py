@@ -5,6 +5,8 @@ Append new migrations at the end with the next number; never edit one that has s
 
 from __future__ import annotations
 
+import logging
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -321,3 +323,35 @@ def m0010_saved_watch(db: Database) -> None:
         """
     )
     db.execute("CREATE INDEX idx_saved_paper ON saved (arxiv_id)")
+
+
+log = logging.getLogger(__name__)
+# PRAGMA auto_vacuum's value for INCREMENTAL.
+_INCREMENTAL = 2
+# A new database is switched in milliseconds: only an upgrade's VACUUM is worth a log line.
+_WORTH_SAYING = 10_000_000
+
+
+@MIGRATIONS(name="0012_retention", transactional=False)
+def m0012_retention(db: Database) -> None:
+    """What pruning (storage/retention.py) needs: indexes to find old translations and finished
+    outbox rows without reading their text, and incremental auto-vacuum, so the pages it frees
+    go back to the file system.
+
+    Switching auto-vacuum on an existing database takes one VACUUM, which rewrites the whole
+    file (it needs that much free disk for a moment, and about a second per 100 MB). It runs
+    here, once, before the bot answers anything: outside a transaction, as VACUUM must.
+    """
+    db.execute("CREATE INDEX IF NOT EXISTS idx_translations_created ON translations (created_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_outbox_created ON outbox (created_at)")
+    if db.execute("PRAGMA auto_vacuum").fetchone()[0] != _INCREMENTAL:
+        pages, size = db.execute(
+            "SELECT page_count, page_size FROM pragma_page_count(), pragma_page_size()"
+        ).fetchone()
+        if pages * size > _WORTH_SAYING:
+            log.info(
+                "switching the database to incremental vacuum: a one-time VACUUM of %.0f MB",
+                pages * size / 1e6,
+            )
+        db.execute("PRAGMA auto_vacuum = INCREMENTAL")
+        db.execute("VACUUM")
