@@ -1,5 +1,5 @@
 # The bot as a container: `docker build -t arxiv-digest-bot .`, then `docker compose up -d`
-# (compose.yaml) or `docker run --env-file .env -v arxiv-digest-data:/data arxiv-digest-bot`.
+# (compose.yaml) or the `docker run` line in the README's "Operating it".
 # Python as pyproject.toml's requires-python (>=3.11) asks; 3.11 is the oldest it accepts.
 ARG PYTHON_VERSION=3.11
 
