@@ -613,6 +613,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hides much more of the rest, counted in the overview; followed authors always show.",
         "zh": "排序阈值：高。保留你会点 👍 的论文中评分最高的四分之三，隐藏更多其余论文，"
         "并在概览中计数；关注的作者始终显示。",
+    },
     "status_database": {
         "en": "Database: {total} MB (file {file} MB + WAL {wal} MB; {free} MB free inside)",
         "zh": "数据库：{total} MB（文件 {file} MB + WAL {wal} MB；其中空闲 {free} MB）",

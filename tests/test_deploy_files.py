@@ -42,11 +42,6 @@ IMAGE_VARIABLES = frozenset(
     {"PATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "PIP_NO_CACHE_DIR"}
     | {"PIP_DISABLE_PIP_VERSION_CHECK"}
 )
-# Settings the deployment files are written for whose code comes from branches merged beside
-# this one (metrics and /healthz, JSON logs, retention). Once bot/config.py reads a name, it
-# must leave this set (test_settings_awaited_are_not_yet_read says so), and from then on the
-# name is checked like any other.
-AWAITED_SETTINGS = frozenset({"METRICS_PORT", "METRICS_LISTEN", "LOG_FORMAT", "RETENTION_DAYS"})
 
 
 @dataclass(frozen=True)
@@ -432,17 +427,12 @@ def settings_named_by_the_files(compose: dict) -> dict[str, set[str]]:
 
 
 def test_every_setting_the_files_name_is_one_the_bot_reads(compose: dict) -> None:
-    known = settings_read_by_the_bot() | AWAITED_SETTINGS
+    known = settings_read_by_the_bot()
     named = settings_named_by_the_files(compose)
     assert named["Dockerfile"] >= {"DATABASE_PATH", "METRICS_PORT"}
     assert "LIBRETRANSLATE_URL" in named["compose.yaml"]
     unknown = {file: sorted(names - known) for file, names in named.items() if names - known}
     assert not unknown, f"settings bot/config.py does not read: {unknown}"
-
-
-def test_settings_awaited_are_not_yet_read() -> None:
-    # Keeps AWAITED_SETTINGS honest: a name bot/config.py reads no longer needs excusing.
-    assert not AWAITED_SETTINGS & settings_read_by_the_bot()
 
 
 # --- the health check, run ----------------------------------------------------------------
