@@ -137,23 +137,38 @@ def _precision(reader: Reader, papers: list[Paper]) -> float:
     return sum(reader.likes(p) for p in papers[:10]) / 10
 
 
+@dataclass(frozen=True)
+class Ranked:
+    """One reader's sixth day: the papers in the model's order (None without a model), the
+    training time, and for each threshold (low, high) the share of the reader's liked papers it
+    keeps and the share of all papers it shows."""
+
+    papers: list[Paper] | None
+    seconds: float
+    kept: tuple[float, float] = (1.0, 1.0)
+    shown: tuple[float, float] = (1.0, 1.0)
+
+
 def _ranked(
     vocabulary: Vocabulary,
     reader: Reader,
     history: list[list[Paper]],
     today: list[Paper],
     rng: random.Random,
-) -> tuple[list[Paper] | None, float]:
-    """The day's papers in the model's order (None without a model), and the training time."""
+) -> Ranked:
+    """The reader's model trained on its five days, applied to the sixth."""
     signals, unreacted = _signals(reader, history, rng)
     started = time.perf_counter()
     model = train(vocabulary, signals, unreacted)
     elapsed = time.perf_counter() - started
     scores = score(model, today)
-    if scores is None:
-        return None, elapsed
+    if model is None or scores is None:
+        return Ranked(None, elapsed)
     order = sorted(range(len(today)), key=lambda i: -scores[i])
-    return [today[i] for i in order], elapsed
+    liked = [s for p, s in zip(today, scores, strict=True) if reader.likes(p)] or [0.0]
+    kept = tuple(sum(s >= cut for s in liked) / len(liked) for cut in model.cuts)
+    shown = tuple(sum(s >= cut for s in scores) / len(scores) for cut in model.cuts)
+    return Ranked([today[i] for i in order], elapsed, (kept[0], kept[1]), (shown[0], shown[1]))
 
 
 def run(quick: bool = False) -> Iterator[str]:
@@ -175,10 +190,13 @@ def run(quick: bool = False) -> Iterator[str]:
     ]
     rng = random.Random(SEED)
     ranker_precisions, rules_precisions, train_seconds = [], [], []
+    results = []
     without_model = 0
     for reader in readers:
-        ranked, elapsed = _ranked(vocabulary, reader, history, today, rng)
-        train_seconds.append(elapsed)
+        result = _ranked(vocabulary, reader, history, today, rng)
+        results.append(result)
+        train_seconds.append(result.seconds)
+        ranked = result.papers
         if ranked is None:
             without_model += 1
             ranked = today
@@ -196,6 +214,16 @@ def run(quick: bool = False) -> Iterator[str]:
         ranker_p >= 0.5 and ranker_p >= 3 * rules_p,
     )
     yield figure("rules_precision_at_10", rules_p, "", "informative", True)
+    for index, name, promised in ((0, "low", 0.95), (1, "high", 0.75)):
+        kept = sum(r.kept[index] for r in results) / len(results)
+        visible = sum(r.shown[index] for r in results) / len(results)
+        yield figure(
+            f"threshold_{name}_kept_likes",
+            kept,
+            f" of the liked papers kept, showing {visible:.0%} of the day",
+            f"about {promised:.2f} (the threshold's promise)",
+            abs(kept - promised) <= 0.15,
+        )
     train_ms = 1000 * sum(train_seconds) / len(train_seconds)
     yield figure("ranker_train_ms_per_chat", train_ms, " ms", "<= 50 ms", train_ms <= 50)
     candidates = [p for day in days[:-1] for p in day]
