@@ -17,6 +17,7 @@ from bot.models import Feed, Interests, Keyword
 from bot.names import followed_authors
 from bot.render.markdown import render_markdown
 from bot.render.telegram import render_digest, render_text
+from bot.single_instance import AlreadyRunning, InstanceLock
 from bot.sources.fetch import FetchError, feed_url, fetch_url, load_feed_file
 from bot.sources.rss import FeedError
 from bot.sources.taxonomy import get_taxonomy
@@ -217,7 +218,6 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         )
         return 2
     from bot.app import run_bot
-    from bot.single_instance import AlreadyRunning, InstanceLock
     from bot.webhook import WebhookUrlError, configure_webhook, webhook_path
 
     args.webhook = args.webhook or settings.webhook_url
@@ -226,14 +226,9 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
             webhook_path(args.webhook)
         except WebhookUrlError as exc:
             raise UsageError(str(exc)) from exc
-    # The lock file sits beside the database: an unusable location is told in one line first.
-    prepare_location(settings.database_path)
-    lock = InstanceLock(settings.database_path)
-    try:
-        # Before the database is opened: a second bot must not even run migrations.
-        lock.acquire()
-    except AlreadyRunning as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    # Before the database is opened: a second bot must not even run migrations.
+    lock = _only_bot(settings)
+    if lock is None:
         return 1
     try:
         store = open_store(settings.database_path)
@@ -244,6 +239,19 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         return run_bot(settings, webhook=webhook, store=store)
     finally:
         lock.release()
+
+
+def _only_bot(settings: Settings) -> InstanceLock | None:
+    """The database's instance lock, taken; None (and one line on stderr) when a bot holds it.
+    The lock file sits beside the database: an unusable location is told in one line first."""
+    prepare_location(settings.database_path)
+    lock = InstanceLock(settings.database_path)
+    try:
+        lock.acquire()
+    except AlreadyRunning as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
+    return lock
 
 
 def _doctor(settings: Settings | ConfigError, args: argparse.Namespace) -> int:
@@ -258,7 +266,6 @@ def _doctor(settings: Settings | ConfigError, args: argparse.Namespace) -> int:
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.single_instance import AlreadyRunning, InstanceLock
     from storage.database import migration_names, pending_migrations
 
     pending = pending_migrations(settings.database_path)
@@ -272,13 +279,8 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
     if not pending:
         print(f"nothing to migrate: schema {len(migration_names())} (the latest)")
         return 0
-    prepare_location(settings.database_path)
-    lock = InstanceLock(settings.database_path)
-    try:
-        # As `run` does: migrations never run under a live bot.
-        lock.acquire()
-    except AlreadyRunning as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    lock = _only_bot(settings)  # as `run` does: migrations never run under a live bot
+    if lock is None:
         return 1
     try:
         open_store(settings.database_path).close()  # backs up, then migrates

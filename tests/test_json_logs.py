@@ -15,7 +15,7 @@ import httpx
 
 from bot.logs import JsonFormatter, RedactingFilter, Redactor
 from tests.fakes.bot_api import FakeBotApi
-from tests.fakes.bot_process import start_bot
+from tests.fakes.bot_process import start_bot, wait_until_polling
 
 TOKEN = "987654:AAH-json_Secret-part"
 SECRET_PART = TOKEN.split(":")[1]
@@ -79,12 +79,7 @@ def test_the_bot_logs_json_with_the_chat_and_serves_healthz(tmp_path: Path) -> N
         )
         try:
             deadline = time.monotonic() + 30
-            while not api.sent(method="setMyCommands") or not any(
-                name == "deleteWebhook" for name, _ in api.calls
-            ):
-                assert process.poll() is None, process.stdout.read() if process.stdout else ""
-                assert time.monotonic() < deadline, "the bot did not start"
-                time.sleep(0.05)
+            wait_until_polling(api, process, deadline)
             api.push_message(5, "/help")
             while not any(
                 name == "sendMessage" and int(params.get("chat_id", 0)) == 5

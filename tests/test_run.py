@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from tests.fakes.bot_api import FakeBotApi
-from tests.fakes.bot_process import start_bot
+from tests.fakes.bot_process import start_bot, wait_until_polling
 
 
 def test_the_bot_starts_says_so_once_answers_and_stops_cleanly(tmp_path: Path) -> None:
@@ -17,12 +17,7 @@ def test_the_bot_starts_says_so_once_answers_and_stops_cleanly(tmp_path: Path) -
         process = start_bot(api, tmp_path / "data" / "bot.sqlite3", tmp_path, LOG_LEVEL="DEBUG")
         try:
             deadline = time.monotonic() + 30
-            while not api.sent(method="setMyCommands") or not any(
-                name == "deleteWebhook" for name, _ in api.calls
-            ):
-                assert process.poll() is None, process.stdout.read() if process.stdout else ""
-                assert time.monotonic() < deadline, "the bot did not start"
-                time.sleep(0.05)
+            wait_until_polling(api, process, deadline)
             api.push_message(5, "/help")
             while not api.sent(5):
                 assert time.monotonic() < deadline, "the bot did not answer"

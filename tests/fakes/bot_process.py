@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -42,3 +43,14 @@ def start_bot(
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+def wait_until_polling(api: FakeBotApi, process: subprocess.Popen[str], deadline: float) -> None:
+    """Until the bot set its commands and dropped any webhook (it polls next), failing with its
+    output if it exits first, or when `deadline` (time.monotonic) passes."""
+    while not api.sent(method="setMyCommands") or not any(
+        name == "deleteWebhook" for name, _ in api.calls
+    ):
+        assert process.poll() is None, process.stdout.read() if process.stdout else ""
+        assert time.monotonic() < deadline, "the bot did not start"
+        time.sleep(0.05)
