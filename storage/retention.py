@@ -9,7 +9,11 @@ with `RETENTION_DAYS` days kept (90 by default):
   on those papers) or a queued message still waits to show it. Papers only seen in a search
   go `days` after they were first kept. Days count from the latest announcement, not from the
   clock: a bot that was down for months still has the last day it fetched to show.
-- translations made more than `days` ago (a paper seen again is translated again);
+- translations made more than `days` ago, or more than TRANSLATIONS_KEPT_DAYS (30) ago if
+  that is sooner: they are a cache of what a backend said, asked again if a paper is shown
+  again, and papers are shown within days of their announcement (a digest shows the latest;
+  "more like this" looks 30 days back). Kept as long as papers, they were 100 of the 354 MB a
+  simulated year of 1,000 chats left (bench/retention.py);
 - a paper's message in the outbox goes 12 hours after Telegram confirmed it: its record is the
   ledger row (chat, paper, version, announcement, Telegram's message id, when), and its text
   is the bulk of the database (a day's push to 1,000 chats is 40 MB). Other sent messages
@@ -45,6 +49,7 @@ DEFAULT_DAYS = 90
 # A paper's message is recorded in the ledger once sent: half a day covers the push it was in.
 SENT_PAPER_KEPT = timedelta(hours=12)
 SENT_KEPT_DAYS = 7
+TRANSLATIONS_KEPT_DAYS = 30
 FAILED_KEPT_DAYS = 30
 # Rows per transaction: a few milliseconds each, so commands wait at most that long.
 BATCH = 2000
@@ -173,7 +178,7 @@ def prune(
         store,
         "DELETE FROM translations WHERE rowid IN (SELECT rowid FROM translations"
         " WHERE created_at < ? LIMIT ?)",
-        [time_cutoff],
+        [_stamp(clock - timedelta(days=min(days, TRANSLATIONS_KEPT_DAYS)))],
         batch,
         pause,
     )

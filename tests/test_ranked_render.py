@@ -106,7 +106,8 @@ async def test_the_settings_row_cycles_the_threshold_and_says_what_it_does(
         edited = running_bot.api.sent(method="editMessageText")[-1]
         rows = edited["reply_markup"]["inline_keyboard"]
         assert f"🧭 Ranking threshold: {expected}" in [b["text"] for row in rows for b in row]
-    assert "under a 25% chance" in said[0] and "under a 50% chance" in said[1]
+    assert "below 95% of the ones you would 👍" in said[0]
+    assert "best three quarters of what you would 👍" in said[1]
     assert "nothing is hidden" in said[2]
     # In Chinese.
     shown = await ask(running_bot, "/settings", chat_id=77, language_code="zh-CN")

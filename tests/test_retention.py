@@ -216,9 +216,10 @@ def test_translations_and_sent_messages_expire(
         )
         rows[label] = row
 
-    at(NOW - timedelta(days=91), monkeypatch)
+    # Translations are a cache: 30 days at most, whatever RETENTION_DAYS keeps of papers.
+    at(NOW - timedelta(days=31), monkeypatch)
     cache.put_many("zh-CN", {"old text": "旧"}, "google")
-    at(NOW - timedelta(days=89), monkeypatch)
+    at(NOW - timedelta(days=29), monkeypatch)
     cache.put_many("zh-CN", {"recent text": "新"}, "google")
     queue("paper sent 13 hours ago", timedelta(hours=13), "sent", "2609.00001")
     queue("paper sent 11 hours ago", timedelta(hours=11), "sent", "2609.00002")
