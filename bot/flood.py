@@ -74,6 +74,16 @@ class FloodGuard:
             self._warned.pop(chat_id, None)
 
 
+# Button presses and reactions: a reader rating a whole digest (20 papers, 👍 or 👎 and a ⭐ here
+# and there) presses more in a minute than anyone types commands, and each press is cheap.
+PRESS_LIMIT = 90
+
+
+def press_quota() -> FloodGuard:
+    """The per-chat limit on button presses and reactions (PRESS_LIMIT a minute)."""
+    return FloodGuard(limit=PRESS_LIMIT)
+
+
 def search_quota() -> FloodGuard:
     """The per-chat limit on arXiv searches (SEARCH_LIMIT per SEARCH_WINDOW seconds)."""
     return FloodGuard(limit=SEARCH_LIMIT, window=SEARCH_WINDOW)

@@ -14,7 +14,7 @@ from typing import Any
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
 
 from bot.config import Settings
-from bot.flood import FloodGuard, search_quota
+from bot.flood import FloodGuard, press_quota, search_quota
 from bot.ranking import Ranking
 from bot.sender import Sender
 from bot.sources.search import ArxivSearch
@@ -32,7 +32,8 @@ class Services:
     search: ArxivSearch
     sender: Sender
     ranking: Ranking
-    flood: FloodGuard = field(default_factory=FloodGuard)
+    flood: FloodGuard = field(default_factory=FloodGuard)  # commands and messages
+    presses: FloodGuard = field(default_factory=press_quota)  # buttons and reactions
     search_quota: FloodGuard = field(default_factory=search_quota)
     # Set by SIGINT/SIGTERM/SIGABRT: a stop asked for before the application ran is carried
     # out as soon as it does.

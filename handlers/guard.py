@@ -1,5 +1,6 @@
 """Runs before every handler: ignores edits and channel posts, keeps each chat inside its flood
-limit (bot.flood).
+limits (bot.flood): one for commands and messages, a larger one for button presses and
+reactions.
 
 Edits are ignored on purpose: the original command was already answered, and re-running an
 edited `/broadcast` or `/digest` would surprise. Channel posts carry no user to check rights
@@ -25,7 +26,9 @@ async def guard(update: Update, context: Context) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    flood = services(context).flood
+    # Presses and reactions have their own, larger allowance: rating a digest is many of them.
+    pressed = update.callback_query is not None or update.message_reaction is not None
+    flood = services(context).presses if pressed else services(context).flood
     verdict = flood.check(chat.id)
     if verdict is Verdict.ALLOW:
         return

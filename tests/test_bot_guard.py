@@ -80,3 +80,32 @@ async def test_edits_and_channel_posts_are_ignored_quietly(running_bot: RunningB
     assert running_bot.api.sent(603) == [] and running_bot.api.sent(-100603) == []
     assert chats.get_chat(running_bot.store, 603) is None
     assert chats.get_chat(running_bot.store, -100603) is None
+
+
+async def test_a_reader_rating_a_whole_digest_is_not_told_to_slow_down(
+    running_bot: RunningBot,
+) -> None:
+    """Forty presses in a minute (a digest rated paper by paper) are all let through, past the
+    commands' limit of thirty; a press flood still gets its one alert."""
+    reader = 604
+    services = running_bot.application.bot_data["services"]
+    assert services.flood.limit < 40 < services.presses.limit
+    seen = seen_updates(running_bot)
+    presses = [running_bot.api.push_callback(reader, 1, f"fb:1:2601.{i:05d}") for i in range(40)]
+    await running_bot.api.wait_for(lambda: presses[-1] in seen)
+    answers = running_bot.api.sent(method="answerCallbackQuery")
+    assert not any("Too many requests" in a.get("text", "") for a in answers)
+    # Commands keep their own count: the presses used none of it.
+    running_bot.api.push_message(reader, "/help")
+    assert (
+        "Too many requests" not in (await running_bot.api.wait_for_messages(1, reader))[0]["text"]
+    )
+    services.presses = FloodGuard(limit=3)
+    for i in range(5):
+        running_bot.api.push_callback(reader, 1, f"fb:-1:2601.{i:05d}")
+    await running_bot.api.wait_for(
+        lambda: any(
+            "Too many requests" in a.get("text", "")
+            for a in running_bot.api.sent(method="answerCallbackQuery")
+        )
+    )

@@ -145,7 +145,7 @@ async def test_similar_lists_five_unsent_papers_of_the_window_most_like_it_in_on
 async def test_similar_presses_count_against_the_flood_limit(running_bot: RunningBot) -> None:
     bot = running_bot
     message_id = await first_entry(bot)
-    bot.application.bot_data["services"].flood = FloodGuard(limit=2)
+    bot.application.bot_data["services"].presses = FloodGuard(limit=2)
     first = await answer_to(bot, bot.api.push_callback(USER, message_id, f"sim:{PAPER}"))
     assert "similar" in first["text"]
     await answer_to(bot, bot.api.push_callback(USER, message_id, f"sim:{PAPER}"))
