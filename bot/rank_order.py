@@ -120,7 +120,8 @@ def rank(
         # The paper closest to the decision boundary (what ranker.uncertain picks), from the
         # margins already computed rather than scored again; the first of equals in the
         # model's order.
-        exploring = min(pool, key=lambda i: abs(scores[i]))
+        boundary = ordering.model.boundary
+        exploring = min(pool, key=lambda i: abs(scores[i] - boundary))
         rest = [i for i in visible[slot - 1 :] if i != exploring]
         visible = [*visible[: slot - 1], exploring, *rest]
     shown = tuple(visible[:cap])

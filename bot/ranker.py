@@ -138,6 +138,9 @@ class ChatModel:
     intercept: float
     # The margins under which the low and high thresholds hide a paper (see KEPT_BY_LOW).
     cuts: tuple[float, float] = (-math.inf, -math.inf)
+    # Where the model is least sure (what /calibrate and the 🎲 slot ask about): not 0, as on a
+    # new day's papers its margins for liked papers run below 0.
+    boundary: float = 0.0
 
     def decision(self, vectors: sparse.csr_matrix) -> np.ndarray:
         """The logistic regression's margin for each row (positive: likely liked)."""
@@ -154,6 +157,7 @@ class ChatModel:
             weights=self.weights,
             intercept=np.array(self.intercept),
             cuts=np.array(self.cuts),
+            boundary=np.array(self.boundary),
         )
         return buffer.getvalue()
 
@@ -168,6 +172,7 @@ def model_from_bytes(data: bytes, vocabulary: Vocabulary) -> ChatModel | None:
         low, high = (
             (float(c) for c in stored["cuts"]) if "cuts" in stored.files else (-math.inf,) * 2
         )
+        boundary = float(stored["boundary"]) if "boundary" in stored.files else 0.0
     index = vocabulary.vectorizer.vocabulary_
     kept = [(index[term], i) for i, term in enumerate(terms.tolist()) if term in index]
     if not kept:
@@ -179,6 +184,7 @@ def model_from_bytes(data: bytes, vocabulary: Vocabulary) -> ChatModel | None:
         weights=weights[list(rows)],
         intercept=intercept,
         cuts=(low, high),
+        boundary=boundary,
     )
 
 
@@ -214,6 +220,7 @@ def train(
         return None  # none of the papers has a term of the vocabulary: nothing to learn from
     fit = _fitter(vectors[:, columns], labels, weights)
     classifier = fit(np.arange(len(papers)))
+    low, high, boundary = _cuts(fit, vectors[:, columns], labels)
     coefficients = classifier.coef_[0].astype(np.float32)
     strongest = np.sort(np.argsort(-np.abs(coefficients), kind="stable")[:MAX_TERMS])
     strongest = strongest[coefficients[strongest] != 0]
@@ -224,7 +231,8 @@ def train(
         columns=columns[strongest],
         weights=coefficients[strongest],
         intercept=float(classifier.intercept_[0]),
-        cuts=_cuts(fit, vectors[:, columns], labels),
+        cuts=(low, high),
+        boundary=boundary,
     )
 
 
@@ -249,24 +257,29 @@ def _fitter(
 
 def _cuts(
     fit: Callable[..., Any], vectors: sparse.csr_matrix, labels: np.ndarray
-) -> tuple[float, float]:
-    """The low and high thresholds' margins: the liked papers' margins, each from the model of
-    the other fold (two halves of a fixed shuffle, so a chat's order of presses cannot put
-    every like in one half), at the shares KEPT_BY_LOW and KEPT_BY_HIGH keep."""
+) -> tuple[float, float, float]:
+    """The low and high thresholds' margins and the model's boundary, from margins of papers
+    each scored by the model of the other fold (two halves of a fixed shuffle, so a chat's
+    order of presses cannot put every like in one half): the cuts at the shares of the liked
+    papers KEPT_BY_LOW and KEPT_BY_HIGH keep, the boundary halfway between the median liked
+    and the median other paper."""
     rows = np.arange(len(labels))
     shuffled = np.random.default_rng(0).permutation(rows)
-    unseen: list[float] = []
+    liked_margins: list[float] = []
+    other_margins: list[float] = []
     for fold in (shuffled[::2], shuffled[1::2]):
         rest = np.setdiff1d(rows, fold)
-        liked = fold[labels[fold] == 1]
-        if not liked.size or len(set(labels[rest].tolist())) < 2:
+        if len(set(labels[rest].tolist())) < 2:
             continue
         # A looser tolerance: the cuts are quantiles of a few margins, not a ranking.
-        unseen.extend(fit(rest, 1e-2).decision_function(vectors[liked]).tolist())
-    if not unseen:
-        return (-math.inf, -math.inf)  # too few likes to measure: the thresholds hide nothing
-    low, high = np.quantile(unseen, [1 - KEPT_BY_LOW, 1 - KEPT_BY_HIGH])
-    return (float(low), float(high))
+        margins = fit(rest, 1e-2).decision_function(vectors[fold])
+        liked_margins.extend(margins[labels[fold] == 1].tolist())
+        other_margins.extend(margins[labels[fold] == 0].tolist())
+    if not liked_margins or not other_margins:
+        return (-math.inf, -math.inf, 0.0)  # too few to measure: the thresholds hide nothing
+    low, high = np.quantile(liked_margins, [1 - KEPT_BY_LOW, 1 - KEPT_BY_HIGH])
+    boundary = (float(np.median(liked_margins)) + float(np.median(other_margins))) / 2
+    return (float(low), float(high), boundary)
 
 
 def score(model: ChatModel | None, papers: Sequence[Paper]) -> tuple[float, ...] | None:
@@ -289,10 +302,10 @@ def top_terms(model: ChatModel, paper: Paper, count: int = 3) -> tuple[str, ...]
 
 
 def uncertain(model: ChatModel, papers: Sequence[Paper], count: int) -> list[Paper]:
-    """The papers closest to the decision boundary, least sure first (what to ask about)."""
+    """The papers closest to the model's boundary, least sure first (what to ask about)."""
     if not papers or count <= 0:
         return []
-    margins = np.abs(model.decision(model.vocabulary.vectors(papers)))
+    margins = np.abs(model.decision(model.vocabulary.vectors(papers)) - model.boundary)
     return [papers[i] for i in np.argsort(margins, kind="stable")[:count]]
 
 

@@ -75,6 +75,10 @@ def test_a_chat_that_likes_diffusion_sees_diffusion_papers_first() -> None:
     # The thresholds' cuts, measured on likes the model did not see: high keeps fewer.
     low, high = model.cuts
     assert -1e9 < low <= high < 1e9
+    # Where it is least sure lies between what the chat likes and the rest.
+    liked = [sc for sc, p in zip(scores, today, strict=True) if "diffusion" in p.title]
+    others = [sc for sc, p in zip(scores, today, strict=True) if "diffusion" not in p.title]
+    assert max(others) < model.boundary < min(liked)
     why = top_terms(model, ranked[0], 3)
     assert 1 <= len(why) <= 3
     assert any(word in " ".join(why) for word in ("diffusion", "denoising", "generative"))
