@@ -218,9 +218,10 @@ def train(
     columns = np.unique(vectors.indices).astype(np.int64)
     if not columns.size:
         return None  # none of the papers has a term of the vocabulary: nothing to learn from
-    fit = _fitter(vectors[:, columns], labels, weights)
+    used = vectors[:, columns]
+    fit = _fitter(used, labels, weights)
     classifier = fit(np.arange(len(papers)))
-    low, high, boundary = _cuts(fit, vectors[:, columns], labels)
+    low, high, boundary = _cuts(fit, used, labels)
     coefficients = classifier.coef_[0].astype(np.float32)
     strongest = np.sort(np.argsort(-np.abs(coefficients), kind="stable")[:MAX_TERMS])
     strongest = strongest[coefficients[strongest] != 0]

@@ -162,7 +162,7 @@ class Ranking:
             return None
         reactions = signals.chat_signals(self.store, chat_id)
         since = (datetime.now(UTC) - timedelta(days=WINDOW_DAYS)).isoformat(timespec="seconds")
-        passed = signals.passed_over(self.store, chat_id, since, MAX_PASSED_OVER)
+        passed = signals.passed_over(self.store, chat_id, MAX_PASSED_OVER, since)
         model = train(vocabulary, [(s.paper, feedback_of(s)) for s in reactions], passed)
         if model is None:
             ranker_models.delete_model(self.store, chat_id)

@@ -33,7 +33,7 @@ from bot.text import cut_text, normalize_space
 from bot.translate import TranslationService
 from handlers.common import Context, edit, may_change_settings, register_chat, reply, services
 from handlers.digest import show_paper_state
-from storage import chats, deliveries, outbox, papers, saved
+from storage import chats, deliveries, outbox, papers, saved, signals
 from storage.chats import Chat
 from storage.outbox import Kind, OutboxMessage, Priority
 
@@ -236,23 +236,17 @@ async def calibrate(update: Update, context: Context) -> None:
             status = t("calibrate_needs", lang, up=need_up, down=need_down)
         else:
             status = t("calibrate_training", lang)
-        offered = [
-            p
-            for p in (
-                papers.paper_by_id(store, arxiv_id)
-                for arxiv_id in saved.unrated_deliveries(store, chat.chat_id, CALIBRATE_COUNT)
-            )
-            if p is not None
-        ]
+        offered = signals.passed_over(store, chat.chat_id, CALIBRATE_COUNT)
         if not offered:
             await reply(update, context, f"{status}\n{t('calibrate_nothing_to_offer', lang)}")
             return
         _queue(context, chat, f"{status}\n{t('calibrate_offer', lang)}", offered)
         return
-    if not chats.subscriptions(store, chat.chat_id):
+    followed = chats.subscriptions(store, chat.chat_id)
+    if not followed:
         await reply(update, context, t("list_empty", lang))
         return
-    interests = chats.interests_of(chat, chats.subscriptions(store, chat.chat_id))
+    interests = chats.interests_of(chat, followed)
     rated = saved.rated_ids(store, chat.chat_id)
     # Matching and scoring 30 days of papers: off the event loop.
     candidates = await asyncio.to_thread(

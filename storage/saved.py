@@ -245,24 +245,6 @@ def signal_counts(store: Store, chat_id: int) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def unrated_deliveries(store: Store, chat_id: int, limit: int) -> list[str]:
-    """The papers most recently delivered to the chat that it neither voted on nor saved,
-    newest first (what /calibrate offers before there is a model)."""
-    return [
-        row[0]
-        for row in store.db.execute(
-            """
-            SELECT d.arxiv_id FROM deliveries d
-            WHERE d.chat_id = :chat
-                AND d.arxiv_id NOT IN (SELECT arxiv_id FROM feedback WHERE chat_id = :chat)
-                AND d.arxiv_id NOT IN (SELECT arxiv_id FROM saved WHERE chat_id = :chat)
-            ORDER BY d.delivered_at DESC, d.rowid DESC LIMIT :limit
-            """,
-            {"chat": chat_id, "limit": limit},
-        )
-    ]
-
-
 def rated_ids(store: Store, chat_id: int) -> frozenset[str]:
     """Every paper the chat voted on or saved (left out of /calibrate): a chat's own rows, read
     by their index, however big the window they are compared with."""

@@ -47,16 +47,17 @@ def chat_signals(store: Store, chat_id: int) -> list[Signal]:
     return found
 
 
-def passed_over(store: Store, chat_id: int, since: str, limit: int) -> list[Paper]:
-    """Papers the chat was sent since `since` (ISO time) and neither voted on nor saved, newest
-    first: what it scrolled past, the ranker's weak negatives."""
+def passed_over(store: Store, chat_id: int, limit: int, since: str = "") -> list[Paper]:
+    """Papers the chat was sent (since `since`, an ISO time, when given) and neither voted on
+    nor saved, the last sent first: what it scrolled past, the ranker's weak negatives and what
+    /calibrate offers to rate before there is a model. Papers no longer stored are left out."""
     rows = store.db.execute(
         """
         SELECT p.* FROM deliveries d JOIN papers p ON p.arxiv_id = d.arxiv_id
         WHERE d.chat_id = ? AND d.delivered_at >= ?
           AND d.arxiv_id NOT IN (SELECT arxiv_id FROM feedback WHERE chat_id = ?)
           AND d.arxiv_id NOT IN (SELECT arxiv_id FROM saved WHERE chat_id = ?)
-        ORDER BY d.delivered_at DESC, d.arxiv_id
+        ORDER BY d.delivered_at DESC, d.rowid DESC
         LIMIT ?
         """,
         [chat_id, since, chat_id, chat_id, limit],

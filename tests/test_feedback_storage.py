@@ -63,5 +63,3 @@ def test_the_ledger_names_the_paper_of_a_message_and_what_a_chat_was_sent(store:
     assert deliveries.paper_at_message(store, OTHER_CHAT, 11) == "2403.00003"
     assert deliveries.paper_at_message(store, CHAT, 13) is None
     assert deliveries.delivered_ids(store, CHAT) == {"2403.00001", "2403.00002"}
-    saved.record_feedback(store, CHAT, "2403.00002", 1)
-    assert saved.unrated_deliveries(store, CHAT, 8) == ["2403.00001"]

@@ -158,10 +158,11 @@ def test_signals_and_the_papers_a_chat_let_pass(store: Store) -> None:
         sent[1].arxiv_id: (-1, True),
         sent[2].arxiv_id: (None, True),
     }
-    passed = signals.passed_over(store, CHAT, "2000-01-01T00:00:00+00:00", limit=100)
-    assert {p.arxiv_id for p in passed} == {p.arxiv_id for p in sent[3:]}
-    assert len(signals.passed_over(store, CHAT, "2000-01-01T00:00:00+00:00", limit=4)) == 4
-    assert signals.passed_over(store, CHAT, "2999-01-01T00:00:00+00:00", limit=100) == []
+    passed = signals.passed_over(store, CHAT, 100, "2000-01-01T00:00:00+00:00")
+    # The last sent first (the ledger's order where the second is the same).
+    assert [p.arxiv_id for p in passed] == [p.arxiv_id for p in reversed(sent[3:])]
+    assert len(signals.passed_over(store, CHAT, 4, "2000-01-01T00:00:00+00:00")) == 4
+    assert signals.passed_over(store, CHAT, 100, "2999-01-01T00:00:00+00:00") == []
 
 
 def test_a_fresh_bot_without_papers_has_no_vocabulary(tmp_path: Path) -> None:
