@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 from storage.clock import utc_now
@@ -35,17 +36,11 @@ def delete_model(store: Store, chat_id: int) -> bool:
 
 
 def models_of(store: Store, chat_ids: Sequence[int]) -> list[tuple[int, bytes, str]]:
-    """(chat, model, trained_at) of the given chats that have a model, in chunks of 500 ids."""
-    found: list[tuple[int, bytes, str]] = []
-    ids = list(dict.fromkeys(chat_ids))
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        marks = ", ".join("?" for _ in chunk)
-        found.extend(
-            (int(chat_id), bytes(model), str(trained_at))
-            for chat_id, model, trained_at in store.db.execute(
-                f"SELECT chat_id, model, trained_at FROM ranker_models WHERE chat_id IN ({marks})",
-                chunk,
-            )
-        )
-    return found
+    """(chat, model, trained_at) of the given chats that have a model, in one query (the ids
+    travel as one JSON parameter, as storage.saved.saved_among passes them)."""
+    found = store.db.execute(
+        "SELECT chat_id, model, trained_at FROM ranker_models WHERE chat_id IN "
+        "(SELECT value FROM json_each(?))",
+        [json.dumps(list(dict.fromkeys(chat_ids)))],
+    )
+    return [(int(chat_id), bytes(model), str(trained_at)) for chat_id, model, trained_at in found]
